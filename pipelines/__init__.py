@@ -1,0 +1,1 @@
+"""Orchestration for callqa: the Prefect flows and the ``callqa`` command line."""

@@ -1,0 +1,146 @@
+"""The ``callqa`` command.
+
+Exit codes, for schedulers:
+  0  every record scored
+  3  the batch was scored, but some records were rejected (see OUT/rejected/)
+  2  nothing was scored: bad arguments, no input found, or an invalid rubric
+  1  the run failed unexpectedly; no partial output was committed
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from pipelines.paths import DEFAULT_RUBRIC
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Score every customer-service call of the night against the bank's service rubric.")
+rubric_app = typer.Typer(no_args_is_help=True, help="Check and inspect rubric files.")
+app.add_typer(rubric_app, name="rubric")
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _load_rubric(path: Path):
+    from scorers.config import ConfigError
+    from scorers.rubric import load_rubric
+
+    try:
+        return load_rubric(path)
+    except ConfigError as err:
+        console.print(f"[red]rubric error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+def print_summary(summary) -> None:
+    table = Table(title=f"callqa run {summary.run_id} — rubric {summary.rubric}", show_header=True)
+    table.add_column("criterion")
+    table.add_column("violations", justify="right")
+    table.add_column("met", justify="right")
+    for criterion, n in summary.violations.items():
+        table.add_row(criterion, str(n), str(summary.met.get(criterion, 0)))
+    out_console.print(table)
+    out_console.print(f"calls scored: {summary.calls_scored}   passed: {summary.passed}   "
+                      f"vetoed (一票否决): {summary.vetoed}   rejected: {summary.rejected}   "
+                      f"days: {', '.join(summary.dates) or '-'}   time: {summary.seconds:.1f}s")
+    for message in summary.rejections[:10]:
+        out_console.print(f"  [yellow]rejected[/yellow] {message}")
+    if summary.rejected > 10:
+        out_console.print(f"  … {summary.rejected - 10} more in {summary.out / 'rejected'}")
+    out_console.print("scorecards:")
+    for name, path in summary.outputs().items():
+        out_console.print(f"  {name:<11}{path}")
+
+
+def exit_code(summary) -> int:
+    return EXIT_PARTIAL if summary.rejected else EXIT_OK
+
+
+@app.command()
+def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.parquet file, a folder or a glob"),
+          out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
+          rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric YAML file"),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
+    """Score a batch directly, without the orchestrator."""
+    from scorers.batch import run_batch
+    from scorers.ingest import InputError
+
+    loaded_rubric = _load_rubric(rubric)
+    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task("score", total=None)
+        try:
+            summary = run_batch(input, out, loaded_rubric, progress=lambda n: bar.advance(task, n),
+                                on_loaded=lambda b: bar.update(task, total=len(b.calls)))
+        except InputError as err:
+            console.print(f"[red]input error[/red] {err}")
+            raise typer.Exit(EXIT_UNUSABLE)
+    print_summary(summary)
+    raise typer.Exit(exit_code(summary))
+
+
+@app.command()
+def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.parquet file, a folder or a glob"),
+            out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
+            rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric YAML file")) -> None:
+    """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
+    from pipelines.flows import run_nightly
+    from scorers.ingest import InputError
+
+    _load_rubric(rubric)  # fail fast, before the orchestrator starts
+    try:
+        summary = run_nightly(input, out, rubric)
+    except InputError as err:
+        console.print(f"[red]input error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+    print_summary(summary)
+    raise typer.Exit(exit_code(summary))
+
+
+@app.command()
+def serve(input: str = typer.Option(..., "--input", "-i", help="where each night's transcripts land"),
+          out: Path = typer.Option(..., "--out", "-o"),
+          rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r"),
+          cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, Asia/Shanghai time")) -> None:
+    """Serve the nightly flow on a schedule (long-running; needs a Prefect API to record runs)."""
+    from pipelines.flows import serve_nightly
+
+    _load_rubric(rubric)
+    serve_nightly(input, str(out), str(rubric), cron)
+
+
+@rubric_app.command("check")
+def rubric_check(path: Path = typer.Argument(..., help="rubric YAML file")) -> None:
+    """Validate a rubric and every lexicon it uses."""
+    loaded = _load_rubric(path)
+    out_console.print(f"ok: {loaded.id}@{loaded.version} — {len(loaded.criteria)} criteria: "
+                      + ", ".join(f"{c.id} ({c.scorer_name}, weight {c.weight:g}{', veto' if c.veto else ''})"
+                                  for c in loaded.criteria))
+
+
+@rubric_app.command("scorers")
+def rubric_scorers() -> None:
+    """List the scorers a rubric can name, with their default parameters."""
+    from scorers.registry import FACTORIES
+
+    for name, factory in FACTORIES.items():
+        out_console.print(f"{name:<18}{factory.description}\n{'':<18}defaults: {factory.defaults}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    main()

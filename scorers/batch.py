@@ -1,0 +1,169 @@
+"""One night's batch, as plain functions: load → score → write.
+
+The Prefect flow (``pipelines/flows.py``) calls these same functions as tasks;
+``callqa score`` calls :func:`run_batch` directly. Nothing here knows about
+an orchestrator.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from scorers.aggregate import agent_day_table
+from scorers.call import Call
+from scorers.finding import MET, VIOLATION
+from scorers.ingest import Rejection, discover, iter_records
+from scorers.rubric import Rubric
+from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
+                                findings_table)
+from scorers.scoring import ScoredCall, score_call
+from scorers.store import StagedWrite
+
+DATASETS = ("calls", "findings", "compliance", "agents", "rejected")
+
+
+@dataclass
+class LoadedBatch:
+    files: list[Path]
+    calls: list[Call]
+    rejections: list[Rejection]
+
+
+@dataclass
+class BatchSummary:
+    run_id: str
+    out: Path
+    rubric: str
+    files: list[str]
+    calls_scored: int
+    rejected: int
+    passed: int
+    vetoed: int
+    dates: list[str]
+    violations: dict[str, int] = field(default_factory=dict)
+    met: dict[str, int] = field(default_factory=dict)
+    rejections: list[str] = field(default_factory=list)  # messages, no record content
+    seconds: float = 0.0
+
+    def outputs(self) -> dict[str, str]:
+        return {name: str(self.out / name) for name in DATASETS}
+
+
+def load_batch(input_path: str | Path) -> LoadedBatch:
+    files = discover(input_path)
+    calls, rejections = [], []
+    for item in iter_records(files):
+        (calls if isinstance(item, Call) else rejections).append(item)
+    return LoadedBatch(files, calls, rejections)
+
+
+def score_calls(calls: Iterable[Call], rubric: Rubric,
+                progress: Callable[[int], None] | None = None) -> list[ScoredCall]:
+    scored = []
+    for call in calls:
+        scored.append(score_call(call, rubric))
+        if progress:
+            progress(1)
+    return scored
+
+
+def batch_key(files: list[Path], rubric: Rubric) -> str:
+    """Names this batch's files: the same input and rubric always map to the same files."""
+    ident = "|".join(sorted(str(f.resolve()) for f in files)) + f"|{rubric.id}"
+    return "part-" + hashlib.sha1(ident.encode()).hexdigest()[:12]
+
+
+def _day_frame(out: Path, dataset: str, day: date, new: pa.Table, stem: str) -> pd.DataFrame:
+    """The day's rows once this batch is committed: other files, minus replaced calls, plus ``new``."""
+    folder = out / dataset / f"call_date={day.isoformat()}"
+    keys = set(zip(new.column("call_id").to_pylist(), new.column("rubric_id").to_pylist()))
+    frames = [new.to_pandas()]
+    for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        if f.stem == stem:
+            continue
+        old = pq.read_table(f).to_pandas()
+        mask = [(c, r) not in keys for c, r in zip(old["call_id"], old["rubric_id"])]
+        frames.append(old[mask])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+                started: float | None = None) -> BatchSummary:
+    """Stage every output of the batch, then commit them together."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = batch_key(batch.files, rubric)
+    writer = StagedWrite(out)
+    try:
+        calls = calls_table(scored, rubric)
+        call_dates = [s.call.call_date for s in scored]
+        f_rows, f_dates = findings_rows(scored)
+        c_rows, c_dates = compliance_rows(f_rows, f_dates, rubric)
+        days = set(call_dates)
+        comp = compliance_table(c_rows)
+        writer.write_partitioned("calls", calls, call_dates, days, stem)
+        writer.write_partitioned("findings", findings_table(f_rows), f_dates, days, stem)
+        writer.write_partitioned("compliance", comp, c_dates, days, stem)
+        date_array = pa.array(call_dates, type=pa.date32())
+        comp_dates = pa.array(c_dates, type=pa.date32())
+        for day in sorted(days):
+            day_calls = _day_frame(out, "calls", day, calls.filter(pc.equal(date_array, pa.scalar(day))), stem)
+            day_comp = _day_frame(out, "compliance", day, comp.filter(pc.equal(comp_dates, pa.scalar(day))), stem)
+            writer.write_table(Path("agents") / f"call_date={day.isoformat()}" / "agents.parquet",
+                               agent_day_table(day_calls, day_comp, rubric.criterion_ids))
+        rejected = Path("rejected") / f"{stem}.jsonl"
+        if batch.rejections:
+            writer.write_text(rejected, "".join(
+                json.dumps({"source": r.source, "location": r.location, "call_id": r.call_id, "field": r.field,
+                            "reason": r.reason, "record": r.raw}, ensure_ascii=False) + "\n"
+                for r in batch.rejections))
+        else:
+            writer.delete(rejected)
+        summary = summarize(writer.run_id, out, batch, scored, rubric, started)
+        writer.commit({"run_id": writer.run_id, "batch": stem, "rubric": summary.rubric,
+                       "files": summary.files, "calls_scored": summary.calls_scored,
+                       "rejected": summary.rejected, "dates": summary.dates,
+                       "violations": summary.violations, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        return summary
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+              started: float | None) -> BatchSummary:
+    violations, met = Counter(), Counter()
+    for s in scored:
+        for f in s.findings:
+            (violations if f.outcome == VIOLATION else met if f.outcome == MET else Counter())[f.criterion] += 1
+    return BatchSummary(
+        run_id=run_id, out=out, rubric=f"{rubric.id}@{rubric.version}", files=[str(f) for f in batch.files],
+        calls_scored=len(scored), rejected=len(batch.rejections), passed=sum(s.passed for s in scored),
+        vetoed=sum(s.vetoed for s in scored),
+        dates=sorted({s.call.call_date.isoformat() for s in scored}),
+        violations={c: violations.get(c, 0) for c in rubric.criterion_ids},
+        met={c: met.get(c, 0) for c in rubric.criterion_ids},
+        rejections=[r.message() for r in batch.rejections],
+        seconds=round(time.perf_counter() - started, 2) if started else 0.0)
+
+
+def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric,
+              progress: Callable[[int], None] | None = None,
+              on_loaded: Callable[[LoadedBatch], None] | None = None) -> BatchSummary:
+    """Score every call under ``input_path`` and write the scorecards under ``out``."""
+    started = time.perf_counter()
+    batch = load_batch(input_path)
+    if on_loaded:
+        on_loaded(batch)
+    scored = score_calls(batch.calls, rubric, progress)
+    return write_batch(Path(out), batch, scored, rubric, started)

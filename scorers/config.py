@@ -1,0 +1,90 @@
+"""Loading declared data (rubrics, lexicons, phrase lists) with errors a QA lead can act on.
+
+Every problem is reported as ``file: key: problem`` so the person who edited
+the YAML knows where to look without reading a traceback.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from scorers.normalize import normalize
+
+
+class ConfigError(ValueError):
+    """A rubric or lexicon file is invalid. ``str(err)`` names file, key and problem."""
+
+    def __init__(self, file: Path | str, key: str, problem: str):
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"{file}: {key}: {problem}")
+
+
+def load_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(path, "(file)", "file not found")
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ConfigError(path, where, f"not valid YAML: {getattr(err, 'problem', err)}") from None
+
+
+def closest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' when a close valid name exists, else ''."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def string_list(data: dict, key: str, file: Path, required: bool = True) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(file, key, "missing list")
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(file, key, "must be a list of non-empty strings")
+    return value
+
+
+class PatternSet:
+    """A named list of regular expressions, matched as one alternation on normalised text.
+
+    Patterns are written in Simplified Chinese; they are normalised like the
+    text they match, so a QA lead may also write Traditional characters.
+    """
+
+    def __init__(self, patterns: list[str], file: Path | str = "<memory>", key: str = "patterns"):
+        self.patterns = patterns
+        for i, pattern in enumerate(patterns):
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ConfigError(file, f"{key}[{i}]", f"invalid regular expression {pattern!r}: {err}") from None
+        body = "|".join(f"(?:{normalize(p)})" for p in patterns) if patterns else r"(?!x)x"
+        self._regex = re.compile(body)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
+        return self._regex.search(text, pos, len(text) if endpos is None else endpos)
+
+    def finditer(self, text: str) -> Iterable[re.Match]:
+        return self._regex.finditer(text)
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+
+def pattern_set(data: dict, key: str, file: Path, required: bool = True) -> PatternSet:
+    return PatternSet(string_list(data, key, file, required), file, key)
+
+
+def lexicon_path(params: dict, key: str, base_dir: Path, criterion: str) -> Path:
+    value = params.get(key)
+    if not isinstance(value, str):
+        raise ConfigError(base_dir, f"criteria.{criterion}.params.{key}", "missing path to a lexicon file")
+    return (base_dir / value).resolve()

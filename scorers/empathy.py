@@ -1,0 +1,81 @@
+"""``empathy``: the agent acknowledges the customer's feelings (met), and
+``empathy`` violations where a distressed customer gets none (empathy missing).
+
+The two are one criterion because coaches talk about them together: the
+violation is the absence of the behaviour the met findings reward. A distress
+episode starts at the first distressed customer utterance and stays open until
+the agent shows empathy; it is a violation when none of the agent's next
+``window`` utterances shows empathy, reported once, at the utterance that
+opened it (LABELING.md, ``empathy_missing``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scorers.call import Call
+from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set
+from scorers.finding import MET, VIOLATION, Finding
+from scorers.numbers import mask_text
+
+
+def first_unexcluded(patterns: PatternSet, excluded: PatternSet, text: str) -> re.Match | None:
+    """The first hit of ``patterns`` in ``text`` that no ``excluded`` hit overlaps."""
+    blocked = [(m.start(), m.end()) for m in excluded.finditer(text)] if excluded else []
+    for m in patterns.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e in blocked):
+            return m
+    return None
+
+
+class EmpathyScorer:
+    criterion = "empathy"
+
+    def __init__(self, empathy: PatternSet, not_empathy: PatternSet, distress: PatternSet,
+                 not_distress: PatternSet, window: int = 2):
+        self.empathy = empathy
+        self.not_empathy = not_empathy
+        self.distress = distress
+        self.not_distress = not_distress
+        self.window = window
+
+    @classmethod
+    def from_file(cls, path: Path, window: int = 2) -> "EmpathyScorer":
+        data = load_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(path, "(file)", "expected a mapping with empathy, not_empathy, distress")
+        return cls(pattern_set(data, "empathy", path), pattern_set(data, "not_empathy", path, False),
+                   pattern_set(data, "distress", path), pattern_set(data, "not_distress", path, False),
+                   window)
+
+    def shows_empathy(self, text: str) -> re.Match | None:
+        return first_unexcluded(self.empathy, self.not_empathy, text)
+
+    def shows_distress(self, text: str) -> re.Match | None:
+        return first_unexcluded(self.distress, self.not_distress, text)
+
+    def __call__(self, call: Call) -> list[Finding]:
+        findings: list[Finding] = []
+        empathic: set[int] = set()
+        for i, u in enumerate(call.utterances):
+            if u.is_agent and (m := self.shows_empathy(u.norm)):
+                empathic.add(i)
+                findings.append(Finding(self.criterion, MET, i, m.start(), m.end(), mask_text(u.text),
+                                        "empathy.phrase", detail=u.text[m.start():m.end()]))
+        episode_open = False
+        for i, u in enumerate(call.utterances):
+            if u.is_agent and i in empathic:
+                episode_open = False
+            if not u.is_customer or episode_open:
+                continue
+            m = self.shows_distress(u.norm)
+            if m is None:
+                continue
+            replies = call.next_agent_indexes(i, self.window)
+            if replies and not empathic.intersection(replies):
+                episode_open = True
+                findings.append(Finding(self.criterion, VIOLATION, i, m.start(), m.end(), mask_text(u.text),
+                                        "empathy.missing_after_distress", confidence=0.8,
+                                        detail=f"客户情绪信号「{u.text[m.start():m.end()]}」后坐席{len(replies)}句内未安抚"))
+        findings.sort(key=lambda f: f.utterance_index)
+        return findings

@@ -1,0 +1,99 @@
+"""``info_leak`` (compliance): the agent discloses or solicits personal data.
+
+Three rules, one rule id each so compliance can see which fired:
+- ``info_leak.full_number``: the agent speaks a full card (Luhn-valid), ID
+  (GB 11643 check digit and birth date) or mobile number, in digits, spaced,
+  or as spoken numerals. Masked and partial numbers never validate.
+- ``info_leak.solicit_secret``: the agent asks for a password, SMS code or
+  CVV, or presses for it again right after asking.
+- ``info_leak.third_party``: the caller said the account is someone else's
+  and the agent then tells its balance or transactions.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scorers.call import Call
+from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set
+from scorers.finding import VIOLATION, Finding
+from scorers.numbers import classify, find_runs, mask_text
+from scorers.over_promise import CLAUSE
+
+NUMBER_KINDS = {"card": "银行卡号", "id": "身份证号", "mobile": "手机号"}
+_AMOUNT_CHARS = str.maketrans("零一二两三四五六七八九十百千万", "0" * 15)  # an amount is spoken
+SOLICIT_REACH = 2  # agent utterances after a request in which "念给我就行" still counts
+
+
+class InfoLeakScorer:
+    criterion = "info_leak"
+
+    def __init__(self, secrets: PatternSet, requests: PatternSet, follow_up_requests: PatternSet,
+                 warnings: PatternSet, third_party_owner: PatternSet, account_facts: PatternSet,
+                 refusals: PatternSet):
+        self.secrets = secrets
+        self.requests = requests
+        self.follow_up_requests = follow_up_requests
+        self.warnings = warnings
+        self.third_party_owner = third_party_owner
+        self.account_facts = account_facts
+        self.refusals = refusals
+
+    @classmethod
+    def from_file(cls, path: Path) -> "InfoLeakScorer":
+        data = load_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(path, "(file)", "expected a mapping with secrets, requests, warnings, ...")
+        keys = ("secrets", "requests", "follow_up_requests", "warnings", "third_party_owner",
+                "account_facts", "refusals")
+        return cls(*(pattern_set(data, key, path) for key in keys))
+
+    def full_number(self, text: str) -> tuple[int, int, str] | None:
+        for run in find_runs(text, min_digits=11):
+            kind = classify(run.digits)
+            if kind:
+                return run.start, run.end, kind
+        return None
+
+    def solicits(self, norm: str) -> tuple[int, int] | None:
+        for clause in CLAUSE.finditer(norm):
+            text = clause.group()
+            secret = self.secrets.search(text)
+            if secret and self.requests.search(text) and not self.warnings.search(text):
+                return clause.start() + secret.start(), clause.start() + secret.end()
+        # "把卡号和背面三位安全码报一下" may put the request in the next clause
+        secret = self.secrets.search(norm)
+        if secret and not self.warnings.search(norm):
+            tail = norm[secret.end(): secret.end() + 12]
+            if self.requests.search(tail):
+                return secret.start(), secret.end()
+        return None
+
+    def __call__(self, call: Call) -> list[Finding]:
+        findings = []
+        third_party = False
+        last_solicit = -10  # agent-turn counter of the last request for a secret
+        agent_turn = 0
+        for i, u in enumerate(call.utterances):
+            if u.is_customer:
+                third_party = third_party or bool(self.third_party_owner.search(u.norm))
+                continue
+            agent_turn += 1
+            hit = None
+            if number := self.full_number(u.norm):
+                start, end, kind = number
+                hit = (start, end, "info_leak.full_number", f"坐席说出完整{NUMBER_KINDS[kind]}", 0.95)
+            elif span := self.solicits(u.norm):
+                last_solicit = agent_turn
+                hit = (*span, "info_leak.solicit_secret", "坐席索要密码/验证码/安全码", 0.9)
+            elif (agent_turn - last_solicit <= SOLICIT_REACH and (m := self.follow_up_requests.search(u.norm))
+                  and not self.warnings.search(u.norm)):
+                last_solicit = agent_turn
+                hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要验证码", 0.8)
+            elif third_party and (m := self.account_facts.search(u.norm)) and not self.refusals.search(u.norm):
+                if any(ch.isdigit() for ch in u.norm.translate(_AMOUNT_CHARS)):
+                    hit = (m.start(), m.end(), "info_leak.third_party", "向非本人透露账户信息", 0.75)
+            if hit:
+                start, end, rule, detail, confidence = hit
+                findings.append(Finding(self.criterion, VIOLATION, i, start, end, mask_text(u.text), rule,
+                                        confidence=confidence, detail=detail))
+        return findings

@@ -1,0 +1,98 @@
+"""``jargon`` (violation): the agent uses a term of the trade without explaining it.
+
+A candidate comes from the lexicon (Aho-Corasick). It is kept only when
+- it is a whole word: for Latin terms no letter or digit touches it; for
+  Chinese terms jieba (with the lexicon as user words) starts a token there,
+  so 展期 does not fire inside 发展期间;
+- the customer did not say it first;
+- it was not explained earlier in the call, right after it in the same
+  utterance, or at the start of the agent's next utterance.
+One finding per utterance; ``detail`` names the terms and their glosses so a
+coach can suggest the plain words.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scorers.call import Call
+from scorers.finding import VIOLATION, Finding
+from scorers.lexicon import TermHit, TermMatcher, load_terms
+from scorers.normalize import normalize
+from scorers.numbers import mask_text
+from scorers.segment import add_user_words, tokens
+
+_LATIN = re.compile(r"[a-z0-9]")
+
+
+class JargonScorer:
+    criterion = "jargon"
+
+    def __init__(self, matcher: TermMatcher, explanation_cues: list[str], explain_window: int = 12,
+                 next_utterance_window: int = 6):
+        self.matcher = matcher
+        self.explanation_cues = explanation_cues
+        self.explain_window = explain_window
+        self.next_utterance_window = next_utterance_window
+        cues = "|".join(re.escape(normalize(c)) for c in sorted(explanation_cues, key=len, reverse=True))
+        self._cue = re.compile(cues or r"(?!x)x")
+
+    @classmethod
+    def from_file(cls, path: Path, **params) -> "JargonScorer":
+        terms, _everyday, cues = load_terms(path)
+        matcher = TermMatcher(terms)
+        add_user_words(s for s in matcher.spellings() if not s.isascii())
+        return cls(matcher, cues + ["(", "（"], **params)
+
+    def is_whole_word(self, norm: str, hit: TermHit) -> bool:
+        if hit.surface.isascii():
+            before = norm[hit.start - 1] if hit.start else ""
+            after = norm[hit.end] if hit.end < len(norm) else ""
+            return not (_LATIN.match(before) or _LATIN.match(after))
+        for _word, start, end in tokens(norm):
+            if start == hit.start:
+                return True
+            if start > hit.start:
+                return False
+        return False
+
+    def explained_here(self, norm: str, hit: TermHit) -> bool:
+        return self._cue.search(norm, hit.end, hit.end + self.explain_window) is not None
+
+    def explained_next(self, norm: str, hit: TermHit) -> bool:
+        """The next agent utterance opens with an explanation, or defines the term."""
+        if self._cue.search(norm, 0, self.next_utterance_window):
+            return True
+        at = norm.find(hit.surface)
+        return at >= 0 and re.match(r".{0,2}(是|就是|指|叫|意思)", norm[at + len(hit.surface):]) is not None
+
+    def __call__(self, call: Call) -> list[Finding]:
+        findings = []
+        customer_said: list[str] = []
+        explained: set[str] = set()
+        for i, u in enumerate(call.utterances):
+            if u.is_customer:
+                customer_said.append(u.norm)
+                continue
+            unexplained = []
+            for hit in self.matcher.find(u.norm):
+                name = hit.term.term
+                if name in explained or any(s in said for said in customer_said
+                                            for s in (hit.surface, normalize(name))):
+                    continue
+                if not self.is_whole_word(u.norm, hit):
+                    continue
+                if self.explained_here(u.norm, hit):
+                    explained.add(name)
+                    continue
+                nxt = call.next_agent_indexes(i, 1)
+                if nxt and self.explained_next(call.utterances[nxt[0]].norm, hit):
+                    explained.add(name)
+                    continue
+                unexplained.append(hit)
+            if unexplained:
+                first = unexplained[0]
+                detail = "; ".join(f"{h.term.term}: {h.term.gloss}" for h in unexplained)
+                findings.append(Finding(self.criterion, VIOLATION, i, first.start, first.end, mask_text(u.text),
+                                        "jargon.unexplained_term", confidence=0.85, detail=detail))
+        return findings

@@ -1,0 +1,115 @@
+"""Long numbers in ASR text: find them, tell what they are, mask them.
+
+ASR writes a card number as ``6222 0210 ...``, ``6222-0210...`` or as spoken
+numerals ``六二二二零二幺零...`` (幺 = 1, 洞 = 0, 两 = 2). We map numerals to
+digits one character for one, so a run found in the mapped text has the same
+span in the original. Boundaries are digit lookarounds, never ``\\b``, which
+does not work next to Chinese characters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum import luhn
+from stdnum.cn import ric
+
+SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "00011223456789")
+
+# A run of at least 7 digits, single separators allowed between digits, an
+# optional trailing X (the ID-card check character).
+_RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-,、.]?[0-9]){6,}(?:[ \-]?[xX叉])?(?![0-9])")
+_SEPARATORS = re.compile(r"[ \-,、.]")
+
+MASK_FROM_DIGITS = 7  # runs this long or longer never appear unmasked
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRun:
+    start: int
+    end: int
+    digits: str  # separators removed, numerals mapped, trailing X upper-case
+
+    @property
+    def masked(self) -> str:
+        return mask_digits(self.digits)
+
+
+def digit_text(text: str) -> str:
+    """``text`` with spoken numerals mapped to ASCII digits (same length)."""
+    return text.translate(SPOKEN_DIGITS)
+
+
+def find_runs(text: str, min_digits: int = MASK_FROM_DIGITS) -> list[NumberRun]:
+    runs = []
+    for m in _RUN.finditer(digit_text(text)):
+        digits = _SEPARATORS.sub("", m.group()).replace("叉", "X").upper()
+        if sum(ch.isdigit() for ch in digits) >= min_digits:
+            runs.append(NumberRun(m.start(), m.end(), digits))
+    return runs
+
+
+def mask_digits(digits: str) -> str:
+    """Keep just enough digits for a reviewer to tell numbers apart."""
+    n = len(digits)
+    if n >= 15:
+        head, tail = 4, 4
+    elif n >= 11:
+        head, tail = 3, 4
+    else:
+        head, tail = 0, 4
+    return digits[:head] + "*" * (n - head - tail) + digits[n - tail:]
+
+
+def mask_text(text: str) -> str:
+    """Replace every run of 7+ digits (in any script) with its masked form."""
+    runs = find_runs(text)
+    if not runs:
+        return text
+    parts, last = [], 0
+    for run in runs:
+        parts.append(text[last:run.start])
+        parts.append(run.masked)
+        last = run.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def is_card_number(digits: str) -> bool:
+    return digits.isdigit() and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+def is_id_number(digits: str) -> bool:
+    """Resident ID (GB 11643): 17 digits, a check character, a real birth date.
+
+    We check the checksum and the date, not the region code table: region
+    codes change over the years and a wrong reject would hide a real leak.
+    """
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return False
+    if ric.calc_check_digit(digits) != digits[17]:
+        return False
+    try:
+        born = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= date.today().year
+
+
+_MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
+
+
+def is_mobile_number(digits: str) -> bool:
+    return _MOBILE.fullmatch(digits) is not None
+
+
+def classify(digits: str) -> str | None:
+    """'id', 'card' or 'mobile' when ``digits`` is a valid full number of that kind."""
+    if is_id_number(digits):
+        return "id"
+    if is_card_number(digits):
+        return "card"
+    if is_mobile_number(digits):
+        return "mobile"
+    return None

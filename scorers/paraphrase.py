@@ -1,0 +1,91 @@
+"""``paraphrase`` (met): the agent restates the customer's need to confirm it.
+
+A cue alone ("您是说?") is not a paraphrase, and neither is a read-back of
+identity data. The restatement must carry the substance of the need, which we
+measure as content words (jieba, stop words removed) shared with what the
+customer has said so far in the call.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from scorers.call import Call
+from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set, string_list
+from scorers.finding import MET, Finding
+from scorers.normalize import normalize
+from scorers.numbers import find_runs, mask_text
+from scorers.segment import words
+
+# Characters that carry no content; a character pair containing one is not content.
+FUNCTION_CHARS = set("您你我他她它们的了是吗吧呢啊呀嘛么一下这那个就也都还在有和跟给把被对不没很")
+
+
+def content_bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)
+            if "\u4e00" <= text[i] <= "\u9fff" and "\u4e00" <= text[i + 1] <= "\u9fff"
+            and text[i] not in FUNCTION_CHARS and text[i + 1] not in FUNCTION_CHARS}
+
+
+class ParaphraseScorer:
+    criterion = "paraphrase"
+
+    def __init__(self, cues: PatternSet, strong_cues: PatternSet, checks: PatternSet,
+                 not_paraphrase: PatternSet, stopwords: set[str], min_overlap_with_cue: int = 2,
+                 min_overlap_without_cue: int = 3, min_shared_bigrams: int = 3):
+        self.cues = cues
+        self.strong_cues = strong_cues
+        self.checks = checks
+        self.not_paraphrase = not_paraphrase
+        self.stopwords = stopwords
+        self.min_overlap_with_cue = min_overlap_with_cue
+        self.min_overlap_without_cue = min_overlap_without_cue
+        self.min_shared_bigrams = min_shared_bigrams
+
+    @classmethod
+    def from_file(cls, path: Path, **params) -> "ParaphraseScorer":
+        data = load_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(path, "(file)", "expected a mapping with cues, checks, not_paraphrase")
+        stopwords = {normalize(w) for w in string_list(data, "stopwords", path, required=False)}
+        return cls(pattern_set(data, "cues", path), pattern_set(data, "strong_cues", path, False),
+                   pattern_set(data, "checks", path),
+                   pattern_set(data, "not_paraphrase", path, False), stopwords, **params)
+
+    def content_words(self, text: str) -> set[str]:
+        """Words of two or more characters that say something (stop words and punctuation removed)."""
+        return {w for w in words(text) if len(w) >= 2 and w not in self.stopwords and w.strip(" ,.?!;:") == w}
+
+    def __call__(self, call: Call) -> list[Finding]:
+        findings = []
+        customer_words: set[str] = set()
+        customer_bigrams: set[str] = set()
+        for i, u in enumerate(call.utterances):
+            if u.is_customer:
+                customer_words |= self.content_words(u.norm)
+                customer_bigrams |= content_bigrams(u.norm)
+                continue
+            if not customer_words:
+                continue
+            check = self.checks.search(u.norm.rstrip())
+            strong = self.strong_cues.search(u.norm)
+            if not (check or strong):
+                continue
+            if self.not_paraphrase.search(u.norm) and not strong:
+                continue
+            if find_runs(u.norm, min_digits=11):
+                continue  # reading a number back is an identity check, not a paraphrase
+            cue = strong or self.cues.search(u.norm)
+            shared = self.content_words(u.norm) & customer_words
+            needed = self.min_overlap_with_cue if cue else self.min_overlap_without_cue
+            if len(shared) < needed and shared and cue:
+                # jieba may cut the customer's "扣了" and the agent's "扣款" differently:
+                # shared content character pairs make up for one missing word
+                if len(content_bigrams(u.norm) & customer_bigrams) >= self.min_shared_bigrams:
+                    shared = shared | {"…"}
+            if len(shared) >= needed:
+                anchor = cue or check
+                findings.append(Finding(self.criterion, MET, i, anchor.start(), len(u.text), mask_text(u.text),
+                                        "paraphrase.restates_need",
+                                        confidence=min(0.95, 0.6 + 0.08 * len(shared)),
+                                        detail="、".join(sorted(shared))[:60]))
+        return findings

@@ -1,0 +1,119 @@
+"""Versioned rubric files: which criteria a call is judged on and what each costs.
+
+A rubric is YAML (see ``rubrics/default.yaml``). Loading it validates every
+key and builds the scorers, so a bad edit fails before the night's run starts,
+with the file, the key and the problem named (``callqa rubric check FILE``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scorers.config import ConfigError, closest, load_yaml
+from scorers.registry import Scorer, create_scorer
+
+SEVERITIES = ("minor", "major", "critical")
+RUBRIC_KEYS = {"id", "version", "name", "description", "pass_score", "criteria"}
+CRITERION_KEYS = {"name", "description", "scorer", "weight", "deduction", "missing_deduction", "severity",
+                  "veto", "required", "params", "category", "coaching"}
+
+
+@dataclass
+class Criterion:
+    id: str
+    name: str
+    scorer_name: str
+    weight: float  # the most points this criterion can cost
+    deduction: float  # points per violation, capped at weight
+    severity: str
+    veto: bool = False  # 一票否决: any violation fails the call
+    required: bool = False  # met behaviour expected in every call with a customer
+    missing_deduction: float = 0.0  # cost when a required behaviour never occurs
+    category: str = ""
+    coaching: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    scorer: Scorer | None = field(default=None, repr=False)
+
+
+@dataclass
+class Rubric:
+    id: str
+    version: str
+    name: str
+    pass_score: float
+    criteria: list[Criterion]
+    path: Path
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [c.id for c in self.criteria]
+
+
+def _number(value: Any, file: Path, key: str, low: float = 0, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(file, key, f"must be a number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ConfigError(file, key, f"must be between {low} and {high if high is not None else 'any'}, got {value}")
+    return float(value)
+
+
+def _flag(value: Any, file: Path, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(file, key, f"must be true or false, got {value!r}")
+    return value
+
+
+def _unknown_keys(data: dict, allowed: set[str], file: Path, prefix: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(file, f"{prefix}{key}", f"unknown key{closest(str(key), allowed)}; "
+                                                      f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
+    where = f"criteria.{cid}"
+    if not isinstance(data, dict):
+        raise ConfigError(file, where, "must be a mapping")
+    _unknown_keys(data, CRITERION_KEYS, file, f"{where}.")
+    for key in ("scorer", "weight", "severity"):
+        if key not in data:
+            raise ConfigError(file, f"{where}.{key}", "missing")
+    severity = data["severity"]
+    if severity not in SEVERITIES:
+        raise ConfigError(file, f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}, got {severity!r}"
+                          f"{closest(str(severity), SEVERITIES)}")
+    weight = _number(data["weight"], file, f"{where}.weight", 0, 100)
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(file, f"{where}.params", "must be a mapping")
+    criterion = Criterion(
+        id=cid, name=str(data.get("name", cid)), scorer_name=str(data["scorer"]), weight=weight,
+        deduction=_number(data.get("deduction", weight), file, f"{where}.deduction", 0, weight),
+        severity=severity, veto=_flag(data.get("veto", False), file, f"{where}.veto"),
+        required=_flag(data.get("required", False), file, f"{where}.required"),
+        missing_deduction=_number(data.get("missing_deduction", 0), file, f"{where}.missing_deduction", 0, weight),
+        category=str(data.get("category", "")), coaching=str(data.get("coaching", "")), params=params)
+    if build:
+        criterion.scorer = create_scorer(criterion.scorer_name, params, file.parent, cid, file)
+    return criterion
+
+
+def load_rubric(path: Path | str, build: bool = True) -> Rubric:
+    """Read and validate a rubric; with ``build`` also load its lexicons and scorers."""
+    file = Path(path)
+    data = load_yaml(file)
+    if not isinstance(data, dict):
+        raise ConfigError(file, "(file)", "a rubric is a mapping with id, version, criteria")
+    _unknown_keys(data, RUBRIC_KEYS, file, "")
+    for key in ("id", "version", "criteria"):
+        if key not in data:
+            raise ConfigError(file, key, "missing")
+    if not isinstance(data["criteria"], dict) or not data["criteria"]:
+        raise ConfigError(file, "criteria", "must map criterion ids to their settings")
+    criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
+    if sum(c.weight for c in criteria) <= 0:
+        raise ConfigError(file, "criteria", "the weights add up to zero")
+    return Rubric(id=str(data["id"]), version=str(data["version"]), name=str(data.get("name", data["id"])),
+                  pass_score=_number(data.get("pass_score", 60), file, "pass_score", 0, 100),
+                  criteria=criteria, path=file.resolve())

@@ -1,0 +1,68 @@
+"""Scored calls to Arrow tables: one row per call, per finding, per compliance case."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from scorers.finding import VIOLATION
+from scorers.rubric import Rubric
+from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema
+from scorers.scoring import ScoredCall, finding_id
+
+
+def _duration_s(scored: ScoredCall) -> float | None:
+    ends = [u.end_ms for u in scored.call.utterances if u.end_ms is not None]
+    starts = [u.start_ms for u in scored.call.utterances if u.start_ms is not None]
+    return (max(ends) - min(starts)) / 1000.0 if ends and starts else None
+
+
+def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    rows = []
+    for s in scored:
+        c = s.call
+        row = {"call_id": c.call_id, "agent_id": c.agent_id, "team": c.team, "channel": c.channel,
+               "started_at": c.started_at, "rubric_id": s.rubric_id, "rubric_version": s.rubric_version,
+               "total_score": s.total_score, "passed": s.passed, "vetoed": s.vetoed,
+               "n_findings": len(s.findings), "n_violations": sum(f.outcome == VIOLATION for f in s.findings),
+               "n_utterances": len(c.utterances), "duration_s": _duration_s(s), "source": c.source,
+               "scored_at": now}
+        for cid, result in s.results.items():
+            row[f"{cid}_score"] = result.score
+            row[f"{cid}_status"] = result.status
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=calls_schema(rubric.criterion_ids))
+
+
+def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
+    rows, dates = [], []
+    for s in scored:
+        c = s.call
+        for f in s.findings:
+            u = c.utterances[f.utterance_index]
+            rows.append({"finding_id": finding_id(c.call_id, f), "call_id": c.call_id, "agent_id": c.agent_id,
+                         "team": c.team, "criterion": f.criterion, "outcome": f.outcome,
+                         "utterance_index": f.utterance_index, "speaker": u.speaker, "start_ms": u.start_ms,
+                         "span_start": f.span_start, "span_end": f.span_end, "evidence": f.evidence,
+                         "detail": f.detail, "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
+                         "confidence": f.confidence, "points": f.points, "rubric_id": s.rubric_id,
+                         "rubric_version": s.rubric_version, "started_at": c.started_at})
+            dates.append(c.call_date)
+    return rows, dates
+
+
+def findings_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=FINDINGS)
+
+
+def compliance_rows(rows: list[dict], dates: list, rubric: Rubric) -> tuple[list[dict], list]:
+    """Violations of the rubric's critical criteria: the compliance officers' queue."""
+    critical = {c.id for c in rubric.criteria if c.severity == "critical"}
+    picked = [(dict(r, review_status="pending"), d) for r, d in zip(rows, dates)
+              if r["criterion"] in critical and r["outcome"] == VIOLATION]
+    return [r for r, _ in picked], [d for _, d in picked]
+
+
+def compliance_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=COMPLIANCE)

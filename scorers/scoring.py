@@ -1,0 +1,77 @@
+"""Turn a call's findings into criterion results and a total score.
+
+Scorers say *what happened*; this module applies the rubric to say *what it
+costs*: each violation deducts ``deduction`` points until the criterion's
+``weight`` is spent, a required behaviour that never happens costs
+``missing_deduction``, and a violation of a ``veto`` criterion fails the call
+whatever its score (一票否决).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from scorers.call import Call
+from scorers.finding import MET, VIOLATION, Finding
+from scorers.rubric import Rubric
+
+NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass
+class CriterionResult:
+    criterion: str
+    status: str  # met | violation | not_applicable
+    score: float  # points kept, 0..weight
+    deducted: float
+
+
+@dataclass
+class ScoredCall:
+    call: Call
+    rubric_id: str
+    rubric_version: str
+    total_score: float
+    passed: bool
+    vetoed: bool
+    results: dict[str, CriterionResult]
+    findings: list[Finding] = field(default_factory=list)
+
+
+def finding_id(call_id: str, f: Finding) -> str:
+    """Stable across re-scoring, so reviewers' decisions stay attached."""
+    key = f"{call_id}|{f.criterion}|{f.outcome}|{f.utterance_index}|{f.rule_id}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def score_call(call: Call, rubric: Rubric) -> ScoredCall:
+    results: dict[str, CriterionResult] = {}
+    all_findings: list[Finding] = []
+    vetoed = False
+    has_customer = any(u.is_customer for u in call.utterances)
+    for criterion in rubric.criteria:
+        findings = criterion.scorer(call) if criterion.scorer else []
+        deducted = 0.0
+        violations = [f for f in findings if f.outcome == VIOLATION]
+        for f in findings:
+            f.severity = criterion.severity
+            if f.outcome == VIOLATION:
+                f.points = -min(criterion.deduction, criterion.weight - deducted)
+                deducted -= f.points
+        if violations:
+            status = VIOLATION
+            vetoed = vetoed or criterion.veto
+        elif any(f.outcome == MET for f in findings):
+            status = MET
+        elif criterion.required:
+            # expected behaviour never shown; without a customer there was nothing to restate
+            status = VIOLATION if has_customer else NOT_APPLICABLE
+            deducted = criterion.missing_deduction if has_customer else 0.0
+        else:
+            status = MET  # a prohibition that was respected
+        results[criterion.id] = CriterionResult(criterion.id, status, criterion.weight - deducted, deducted)
+        all_findings.extend(findings)
+    total_weight = sum(c.weight for c in rubric.criteria)
+    total = round(100.0 * sum(r.score for r in results.values()) / total_weight, 2)
+    return ScoredCall(call, rubric.id, rubric.version, total, (not vetoed) and total >= rubric.pass_score,
+                      vetoed, results, all_findings)

@@ -1,0 +1,48 @@
+"""Word segmentation with jieba, shared by the scorers that need words.
+
+One tokenizer per process, with the jargon lexicon added as user words so a
+term is one token and cannot match inside an unrelated word. jieba is only
+called on the few utterances that need it (a jargon candidate, a paraphrase
+cue): segmentation is the slowest step of rule scoring.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_lock = threading.Lock()
+_tokenizer: jieba.Tokenizer | None = None
+_user_words: set[str] = set()
+
+
+def tokenizer() -> jieba.Tokenizer:
+    global _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            _tokenizer = jieba.Tokenizer()
+            _tokenizer.initialize()
+        return _tokenizer
+
+
+def add_user_words(words: Iterable[str], freq: int = 50_000) -> None:
+    """Make each word a single token (idempotent)."""
+    tk = tokenizer()
+    with _lock:
+        for word in words:
+            if word not in _user_words:
+                tk.add_word(word, freq=freq)
+                _user_words.add(word)
+
+
+def tokens(text: str, hmm: bool = False) -> list[tuple[str, int, int]]:
+    """(token, start, end) for ``text``; HMM off by default so a term is never glued to its neighbours."""
+    return list(tokenizer().tokenize(text, HMM=hmm))
+
+
+def words(text: str, hmm: bool = True) -> list[str]:
+    return list(tokenizer().cut(text, HMM=hmm))
