@@ -1,4 +1,4 @@
-"""One night's batch, as plain functions: load → score → write.
+"""One night's batch, as plain functions: load → score → write → aggregate.
 
 The Prefect flow (``pipelines/flows.py``) calls these same functions as tasks;
 ``callqa score`` calls :func:`run_batch` directly. Nothing here knows about
@@ -17,7 +17,6 @@ from typing import Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scorers.aggregate import agent_day_table
@@ -84,20 +83,6 @@ def batch_key(files: list[Path], rubric: Rubric) -> str:
     return "part-" + hashlib.sha1(ident.encode()).hexdigest()[:12]
 
 
-def _day_frame(out: Path, dataset: str, day: date, new: pa.Table, stem: str) -> pd.DataFrame:
-    """The day's rows once this batch is committed: other files, minus replaced calls, plus ``new``."""
-    folder = out / dataset / f"call_date={day.isoformat()}"
-    keys = set(zip(new.column("call_id").to_pylist(), new.column("rubric_id").to_pylist()))
-    frames = [new.to_pandas()]
-    for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
-        if f.stem == stem:
-            continue
-        old = pq.read_table(f).to_pandas()
-        mask = [(c, r) not in keys for c, r in zip(old["call_id"], old["rubric_id"])]
-        frames.append(old[mask])
-    return pd.concat(frames, ignore_index=True)
-
-
 def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
                 started: float | None = None) -> BatchSummary:
     """Stage every output of the batch, then commit them together."""
@@ -114,13 +99,6 @@ def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
         writer.write_partitioned("calls", calls, call_dates, days, stem)
         writer.write_partitioned("findings", findings_table(f_rows), f_dates, days, stem)
         writer.write_partitioned("compliance", comp, c_dates, days, stem)
-        date_array = pa.array(call_dates, type=pa.date32())
-        comp_dates = pa.array(c_dates, type=pa.date32())
-        for day in sorted(days):
-            day_calls = _day_frame(out, "calls", day, calls.filter(pc.equal(date_array, pa.scalar(day))), stem)
-            day_comp = _day_frame(out, "compliance", day, comp.filter(pc.equal(comp_dates, pa.scalar(day))), stem)
-            writer.write_table(Path("agents") / f"call_date={day.isoformat()}" / "agents.parquet",
-                               agent_day_table(day_calls, day_comp, rubric.criterion_ids))
         rejected = Path("rejected") / f"{stem}.jsonl"
         if batch.rejections:
             writer.write_text(rejected, "".join(
@@ -138,6 +116,37 @@ def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
     except BaseException:
         writer.abort()
         raise
+
+
+def aggregate_days(out: Path, days: Iterable[str | date], rubric: Rubric) -> list[Path]:
+    """Recompute ``agents/`` for ``days`` from every call stored for those days."""
+    out = Path(out)
+    writer = StagedWrite(out)
+    written = []
+    try:
+        for day in sorted({date.fromisoformat(str(d)) for d in days}):
+            part = f"call_date={day.isoformat()}"
+            calls = _read_partition(out / "calls" / part)
+            if calls is None:
+                continue
+            compliance = _read_partition(out / "compliance" / part)
+            if compliance is None:
+                compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
+            relative = Path("agents") / part / "agents.parquet"
+            writer.write_table(relative, agent_day_table(calls, compliance, rubric.criterion_ids))
+            written.append(out / relative)
+        writer.commit({"run_id": writer.run_id, "step": "aggregate", "days": [str(d) for d in days]})
+        return written
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _read_partition(folder: Path) -> pd.DataFrame | None:
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return None
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive").to_pandas()
 
 
 def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
@@ -166,4 +175,6 @@ def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric,
     if on_loaded:
         on_loaded(batch)
     scored = score_calls(batch.calls, rubric, progress)
-    return write_batch(Path(out), batch, scored, rubric, started)
+    summary = write_batch(Path(out), batch, scored, rubric, started)
+    aggregate_days(Path(out), summary.dates, rubric)
+    return summary

@@ -21,7 +21,10 @@ from scorers.numbers import mask_text
 
 def first_unexcluded(patterns: PatternSet, excluded: PatternSet, text: str) -> re.Match | None:
     """The first hit of ``patterns`` in ``text`` that no ``excluded`` hit overlaps."""
-    blocked = [(m.start(), m.end()) for m in excluded.finditer(text)] if excluded else []
+    first = patterns.search(text)
+    if first is None or not excluded:
+        return first
+    blocked = [(m.start(), m.end()) for m in excluded.finditer(text)]
     for m in patterns.finditer(text):
         if not any(s < m.end() and m.start() < e for s, e in blocked):
             return m

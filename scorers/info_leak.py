@@ -20,7 +20,6 @@ from scorers.numbers import classify, find_runs, mask_text
 from scorers.over_promise import CLAUSE
 
 NUMBER_KINDS = {"card": "银行卡号", "id": "身份证号", "mobile": "手机号"}
-_AMOUNT_CHARS = str.maketrans("零一二两三四五六七八九十百千万", "0" * 15)  # an amount is spoken
 SOLICIT_REACH = 2  # agent utterances after a request in which "念给我就行" still counts
 
 
@@ -29,13 +28,14 @@ class InfoLeakScorer:
 
     def __init__(self, secrets: PatternSet, requests: PatternSet, follow_up_requests: PatternSet,
                  warnings: PatternSet, third_party_owner: PatternSet, account_facts: PatternSet,
-                 refusals: PatternSet):
+                 amounts: PatternSet, refusals: PatternSet):
         self.secrets = secrets
         self.requests = requests
         self.follow_up_requests = follow_up_requests
         self.warnings = warnings
         self.third_party_owner = third_party_owner
         self.account_facts = account_facts
+        self.amounts = amounts
         self.refusals = refusals
 
     @classmethod
@@ -44,7 +44,7 @@ class InfoLeakScorer:
         if not isinstance(data, dict):
             raise ConfigError(path, "(file)", "expected a mapping with secrets, requests, warnings, ...")
         keys = ("secrets", "requests", "follow_up_requests", "warnings", "third_party_owner",
-                "account_facts", "refusals")
+                "account_facts", "amounts", "refusals")
         return cls(*(pattern_set(data, key, path) for key in keys))
 
     def full_number(self, text: str) -> tuple[int, int, str] | None:
@@ -55,6 +55,8 @@ class InfoLeakScorer:
         return None
 
     def solicits(self, norm: str) -> tuple[int, int] | None:
+        if not self.secrets.search(norm):
+            return None
         for clause in CLAUSE.finditer(norm):
             text = clause.group()
             secret = self.secrets.search(text)
@@ -89,9 +91,9 @@ class InfoLeakScorer:
                   and not self.warnings.search(u.norm)):
                 last_solicit = agent_turn
                 hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要验证码", 0.8)
-            elif third_party and (m := self.account_facts.search(u.norm)) and not self.refusals.search(u.norm):
-                if any(ch.isdigit() for ch in u.norm.translate(_AMOUNT_CHARS)):
-                    hit = (m.start(), m.end(), "info_leak.third_party", "向非本人透露账户信息", 0.75)
+            elif (third_party and (m := self.account_facts.search(u.norm)) and self.amounts.search(u.norm)
+                  and not self.refusals.search(u.norm)):
+                hit = (m.start(), m.end(), "info_leak.third_party", "向非本人透露账户信息", 0.75)
             if hit:
                 start, end, rule, detail, confidence = hit
                 findings.append(Finding(self.criterion, VIOLATION, i, start, end, mask_text(u.text), rule,

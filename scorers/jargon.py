@@ -25,24 +25,31 @@ from scorers.segment import add_user_words, tokens
 _LATIN = re.compile(r"[a-z0-9]")
 
 
+def _literal_alternation(phrases: list[str]) -> re.Pattern:
+    body = "|".join(re.escape(normalize(p)) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(body or r"(?!x)x")
+
+
 class JargonScorer:
     criterion = "jargon"
 
-    def __init__(self, matcher: TermMatcher, explanation_cues: list[str], explain_window: int = 12,
-                 next_utterance_window: int = 6):
+    def __init__(self, matcher: TermMatcher, explanation_cues: list[str], next_utterance_openers: list[str],
+                 explain_window: int = 12, next_utterance_window: int = 6):
         self.matcher = matcher
         self.explanation_cues = explanation_cues
+        self.next_utterance_openers = next_utterance_openers
         self.explain_window = explain_window
         self.next_utterance_window = next_utterance_window
-        cues = "|".join(re.escape(normalize(c)) for c in sorted(explanation_cues, key=len, reverse=True))
-        self._cue = re.compile(cues or r"(?!x)x")
+        self._cue = _literal_alternation(explanation_cues)
+        self._opener = re.compile(r"(嗯|哦|噢|对|好|是)?[,.!?;:]?(?:" + _literal_alternation(
+            next_utterance_openers + explanation_cues).pattern + ")")
 
     @classmethod
     def from_file(cls, path: Path, **params) -> "JargonScorer":
-        terms, _everyday, cues = load_terms(path)
-        matcher = TermMatcher(terms)
+        lexicon = load_terms(path)
+        matcher = TermMatcher(lexicon.terms)
         add_user_words(s for s in matcher.spellings() if not s.isascii())
-        return cls(matcher, cues + ["(", "（"], **params)
+        return cls(matcher, lexicon.explanation_cues + ["("], lexicon.next_utterance_openers, **params)
 
     def is_whole_word(self, norm: str, hit: TermHit) -> bool:
         if hit.surface.isascii():
@@ -61,7 +68,7 @@ class JargonScorer:
 
     def explained_next(self, norm: str, hit: TermHit) -> bool:
         """The next agent utterance opens with an explanation, or defines the term."""
-        if self._cue.search(norm, 0, self.next_utterance_window):
+        if self._opener.match(norm) or self._cue.search(norm, 0, self.next_utterance_window):
             return True
         at = norm.find(hit.surface)
         return at >= 0 and re.match(r".{0,2}(是|就是|指|叫|意思)", norm[at + len(hit.surface):]) is not None

@@ -61,8 +61,16 @@ class TermMatcher:
         return kept
 
 
-def load_terms(path: Path) -> tuple[list[Term], list[str], list[str]]:
-    """(terms, everyday words, explanation cues) from a lexicon file."""
+@dataclass(frozen=True)
+class TermLexicon:
+    terms: list[Term]
+    everyday_words: list[str]  # never flagged; a spelling may not be in both lists
+    explanation_cues: list[str]  # said right after a term, they introduce its explanation
+    next_utterance_openers: list[str]  # the next utterance opening with these explains the term
+
+
+def load_terms(path: Path) -> TermLexicon:
+    """Read and check a term lexicon file."""
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
         raise ConfigError(path, "terms", "expected a list of {term, gloss, aliases, category}")
@@ -85,5 +93,5 @@ def load_terms(path: Path) -> tuple[list[Term], list[str], list[str]]:
                 raise ConfigError(path, where, f"{spelling!r} already defined at {seen[key]}")
             seen[key] = where
         terms.append(Term(entry["term"], entry["gloss"], str(entry.get("category", "")), tuple(aliases)))
-    cues = string_list(data, "explanation_cues", path, required=False)
-    return terms, sorted(everyday), cues
+    return TermLexicon(terms, sorted(everyday), string_list(data, "explanation_cues", path, required=False),
+                       string_list(data, "next_utterance_openers", path, required=False))

@@ -17,12 +17,14 @@ import opencc
 # equal length so offsets stay aligned.
 _VARIANTS = {
     "身分证": "身份证",
-    "帐户": "账户",
-    "帐号": "账号",
+    "帐": "账",  # 帐 is the Traditional-era form of 账 in every banking word (帐户, 到帐, 对帐单)
     "简讯": "短信",
     "讯息": "消息",
     "网路": "网络",
 }
+
+# Characters OpenCC leaves alone by themselves but converts inside phrases (著急 → 着急).
+_CONVERTED_IN_PHRASES = "著乾瞭彆麼於佔麽隻裡"
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH[0x3000] = 0x20  # ideographic space
@@ -33,8 +35,23 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("tw2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters OpenCC converts on their own: their presence marks Traditional text."""
+    convert, to_traditional = _converter().convert, opencc.OpenCC("s2t").convert
+    # a character with a Traditional form of its own (么 → 麼) is Simplified, not a marker
+    alone = {ch for ch in map(chr, range(0x3400, 0xA000)) if convert(ch) != ch and to_traditional(ch) == ch}
+    return frozenset(alone | set(_CONVERTED_IN_PHRASES))
+
+
 def to_simplified(text: str) -> str:
-    """Convert Traditional to Simplified Chinese without changing the length."""
+    """Convert Traditional to Simplified Chinese without changing the length.
+
+    Most calls are in Simplified script: a set lookup tells, and only text
+    with Traditional characters pays for OpenCC's phrase-aware conversion.
+    """
+    if _traditional_chars().isdisjoint(text):
+        return text
     converted = _converter().convert(text)
     if len(converted) != len(text):
         converted = "".join(_converter().convert(ch) if len(_converter().convert(ch)) == 1 else ch

@@ -51,7 +51,7 @@ class OverPromiseScorer:
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         for i, u in enumerate(call.utterances):
-            if not u.is_agent:
+            if not u.is_agent or not (self.guarantees.search(u.norm) or self.certainty.search(u.norm)):
                 continue
             for clause in CLAUSE.finditer(u.norm):
                 hit = self.promise_in(clause.group())

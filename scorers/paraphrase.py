@@ -59,12 +59,9 @@ class ParaphraseScorer:
         findings = []
         customer_words: set[str] = set()
         customer_bigrams: set[str] = set()
+        segmented = 0  # customer utterances before this point already in customer_words
         for i, u in enumerate(call.utterances):
             if u.is_customer:
-                customer_words |= self.content_words(u.norm)
-                customer_bigrams |= content_bigrams(u.norm)
-                continue
-            if not customer_words:
                 continue
             check = self.checks.search(u.norm.rstrip())
             strong = self.strong_cues.search(u.norm)
@@ -74,6 +71,11 @@ class ParaphraseScorer:
                 continue
             if find_runs(u.norm, min_digits=11):
                 continue  # reading a number back is an identity check, not a paraphrase
+            for earlier in call.utterances[segmented:i]:  # segment lazily: jieba is the slow step
+                if earlier.is_customer:
+                    customer_words |= self.content_words(earlier.norm)
+                    customer_bigrams |= content_bigrams(earlier.norm)
+            segmented = i
             cue = strong or self.cues.search(u.norm)
             shared = self.content_words(u.norm) & customer_words
             needed = self.min_overlap_with_cue if cue else self.min_overlap_without_cue

@@ -1,0 +1,38 @@
+# callqa — the two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= out/demo
+
+.PHONY: demo test bench check-dev clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "callqa needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Set up .venv, install, run the nightly flow on the bundled sample night.
+demo: $(STAMP)
+	$(BIN)/callqa nightly --input data/sample --out $(OUT)
+	@echo "Scorecards are in $(OUT)/ (calls, findings, compliance, agents; rejected records in $(OUT)/rejected)"
+
+## Install and run the test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Throughput benchmark on a generated night (needs ../shared/bench/gen_calls.py).
+BENCH_CALLS ?= 10000
+bench: $(STAMP)
+	$(BIN)/python bench/bench_scoring.py --calls $(BENCH_CALLS)
+
+## Accuracy on the shared labeled dev set.
+check-dev: $(STAMP)
+	$(BIN)/callqa score --input ../shared/eval/dev/calls.jsonl --out /tmp/callqa-dev -q || test $$? -eq 3
+	$(BIN)/python ../shared/eval/evaluate.py /tmp/callqa-dev/findings ../shared/eval/dev/labels.jsonl
+	$(BIN)/python ../shared/eval/check_masked.py ../shared/eval/dev/calls.jsonl /tmp/callqa-dev
+
+clean:
+	rm -rf $(VENV) out *.egg-info

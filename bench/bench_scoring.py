@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Throughput and memory of the rule scorers on a generated night.
+
+    python bench/bench_scoring.py --calls 10000 [--input FILE] [--rubric FILE]
+
+Generates the night with ../shared/bench/gen_calls.py (seeded) unless --input
+is given, then times, in this single process (one core): loading and
+validating, scoring, and writing the scorecards. Prints calls/s for scoring
+alone and end to end, and the peak resident memory. A benchmark, not a test:
+it asserts nothing, it reports.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scorers.batch import aggregate_days, load_batch, score_calls, write_batch  # noqa: E402
+from scorers.rubric import load_rubric  # noqa: E402
+
+GENERATOR = ROOT.parent / "shared" / "bench" / "gen_calls.py"
+
+
+def generated_night(calls: int, seed: int, days: int) -> Path:
+    path = ROOT / "bench" / f"night-{calls}-s{seed}-d{days}.jsonl"
+    if not path.exists():
+        if not GENERATOR.exists():
+            sys.exit(f"bench: {GENERATOR} not found; pass --input FILE")
+        subprocess.run([sys.executable, str(GENERATOR), "--calls", str(calls), "--seed", str(seed),
+                        "--days", str(days), "--out", str(path)], check=True)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--days", type=int, default=1)
+    ap.add_argument("--input", type=Path)
+    ap.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "default.yaml")
+    args = ap.parse_args()
+
+    source = args.input or generated_night(args.calls, args.seed, args.days)
+    t0 = time.perf_counter()
+    rubric = load_rubric(args.rubric)
+    t1 = time.perf_counter()
+    batch = load_batch(source)
+    t2 = time.perf_counter()
+    scored = score_calls(batch.calls, rubric)
+    t3 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        summary = write_batch(Path(out), batch, scored, rubric)
+        aggregate_days(Path(out), summary.dates, rubric)
+    t4 = time.perf_counter()
+
+    n = len(batch.calls)
+    utterances = sum(len(c.utterances) for c in batch.calls)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"input            {source} ({n} calls, {utterances} utterances, {len(batch.rejections)} rejected)")
+    print(f"rubric load      {t1 - t0:6.2f} s  (lexicons, jieba dictionary)")
+    print(f"load + validate  {t2 - t1:6.2f} s  {n / (t2 - t1):8.0f} calls/s  (JSON, normalisation)")
+    print(f"score (rules)    {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s")
+    print(f"write + agents   {t4 - t3:6.2f} s")
+    print(f"end to end       {t4 - t1:6.2f} s  {n / (t4 - t1):8.0f} calls/s  (load + score + write, one core)")
+    print(f"peak memory      {peak_mib:6.0f} MiB (max RSS)")
+    print(f"findings         " + ", ".join(f"{c}: {v} violations / {summary.met[c]} met"
+                                           for c, v in summary.violations.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Prefect flows: the nightly scoring job as the process reads.
+
+discover → load and validate → score (in chunks) → write → aggregate.
+Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
+same code runs without Prefect (``callqa score``). Runs locally with no server
+(Prefect starts a temporary one); chunks are the unit a Dask task runner
+spreads over a cluster.
+"""
+from __future__ import annotations
+
+import os
+
+# Quiet, offline defaults; an operator's own settings win.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from pipelines.paths import DEFAULT_RUBRIC  # noqa: E402
+from scorers import batch as steps  # noqa: E402
+from scorers.call import Call  # noqa: E402
+from scorers.rubric import Rubric, load_rubric  # noqa: E402
+
+CHUNK_SIZE = 2000
+
+
+@lru_cache(maxsize=4)
+def rubric_at(path: str) -> Rubric:
+    """One loaded rubric per worker process: lexicons and jieba load once."""
+    return load_rubric(path)
+
+
+@task(cache_policy=NO_CACHE)
+def discover_inputs(input_path: str) -> list[Path]:
+    return steps.discover(input_path)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
+def load_and_validate(input_path: str) -> steps.LoadedBatch:
+    """Retried: input often sits on a network share that hiccups at night."""
+    loaded = steps.load_batch(input_path)
+    get_run_logger().info("loaded %d calls from %d files, %d rejected",
+                          len(loaded.calls), len(loaded.files), len(loaded.rejections))
+    return loaded
+
+
+@task(cache_policy=NO_CACHE)
+def score_chunk(calls: list[Call], rubric_path: str) -> list:
+    return steps.score_calls(calls, rubric_at(rubric_path))
+
+
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str) -> steps.BatchSummary:
+    return steps.write_batch(Path(out), loaded, scored, rubric_at(rubric_path))
+
+
+@task(cache_policy=NO_CACHE)
+def aggregate_agents(out: str, days: list[str], rubric_path: str) -> list[Path]:
+    return steps.aggregate_days(Path(out), days, rubric_at(rubric_path))
+
+
+@flow(name="nightly_scoring", log_prints=True)
+def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RUBRIC)) -> steps.BatchSummary:
+    """Score the night's calls and write the scorecards under ``out``."""
+    logger = get_run_logger()
+    discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
+    loaded = load_and_validate(input_path)
+    chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
+    scored = [s for chunk in score_chunk.map(chunks, rubric_path).result() for s in chunk] if chunks else []
+    summary = write_scorecards(out, loaded, scored, rubric_path)
+    aggregate_agents(out, summary.dates, rubric_path)
+    logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
+    return summary
+
+
+def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str = DEFAULT_RUBRIC) -> steps.BatchSummary:
+    return nightly_scoring(str(input_path), str(out), str(Path(rubric_path).resolve()))
+
+
+def serve_nightly(input_path: str, out: str, rubric_path: str, cron: str) -> None:
+    """Run the flow on a schedule in this process (Prefect's ``serve``)."""
+    nightly_scoring.serve(name="nightly", cron=cron,
+                          parameters={"input_path": input_path, "out": out,
+                                      "rubric_path": str(Path(rubric_path).resolve())})
