@@ -9,6 +9,7 @@ spreads over a cluster.
 from __future__ import annotations
 
 import os
+import time
 
 # Quiet, offline defaults; an operator's own settings win.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -78,7 +79,10 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RU
 
 
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str = DEFAULT_RUBRIC) -> steps.BatchSummary:
-    return nightly_scoring(str(input_path), str(out), str(Path(rubric_path).resolve()))
+    started = time.perf_counter()
+    summary = nightly_scoring(str(input_path), str(out), str(Path(rubric_path).resolve()))
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
 
 
 def serve_nightly(input_path: str, out: str, rubric_path: str, cron: str) -> None:

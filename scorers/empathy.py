@@ -3,8 +3,8 @@
 
 The two are one criterion because coaches talk about them together: the
 violation is the absence of the behaviour the met findings reward. A distress
-episode starts at the first distressed customer utterance and stays open until
-the agent shows empathy; it is a violation when none of the agent's next
+episode starts at a distressed customer utterance and lasts while the customer
+stays distressed and the agent shows no empathy; it is a violation when none of the agent's next
 ``window`` utterances shows empathy, reported once, at the utterance that
 opened it (LABELING.md, ``empathy_missing``).
 """
@@ -69,10 +69,13 @@ class EmpathyScorer:
         for i, u in enumerate(call.utterances):
             if u.is_agent and i in empathic:
                 episode_open = False
-            if not u.is_customer or episode_open:
+            if not u.is_customer:
                 continue
             m = self.shows_distress(u.norm)
             if m is None:
+                episode_open = False  # the customer calmed down: a later outburst is a new episode
+                continue
+            if episode_open:
                 continue
             replies = call.next_agent_indexes(i, self.window)
             if replies and not empathic.intersection(replies):

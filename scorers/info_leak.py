@@ -11,6 +11,7 @@ Three rules, one rule id each so compliance can see which fired:
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from scorers.call import Call
@@ -20,7 +21,8 @@ from scorers.numbers import classify, find_runs, mask_text
 from scorers.over_promise import CLAUSE
 
 NUMBER_KINDS = {"card": "银行卡号", "id": "身份证号", "mobile": "手机号"}
-SOLICIT_REACH = 2  # agent utterances after a request in which "念给我就行" still counts
+SOLICIT_REACH = 2
+_AFFIRMATIVE = re.compile(r"(嗯|呃)?[,. ]?(对|是的|是|没错|要的|需要|必须)")  # agent utterances after a request in which "念给我就行" still counts
 
 
 class InfoLeakScorer:
@@ -28,7 +30,8 @@ class InfoLeakScorer:
 
     def __init__(self, secrets: PatternSet, requests: PatternSet, follow_up_requests: PatternSet,
                  warnings: PatternSet, third_party_owner: PatternSet, account_facts: PatternSet,
-                 amounts: PatternSet, refusals: PatternSet):
+                 amounts: PatternSet, counterparty_facts: PatternSet, third_party_reference: PatternSet,
+                 refusals: PatternSet):
         self.secrets = secrets
         self.requests = requests
         self.follow_up_requests = follow_up_requests
@@ -36,6 +39,8 @@ class InfoLeakScorer:
         self.third_party_owner = third_party_owner
         self.account_facts = account_facts
         self.amounts = amounts
+        self.counterparty_facts = counterparty_facts
+        self.third_party_reference = third_party_reference
         self.refusals = refusals
 
     @classmethod
@@ -44,7 +49,7 @@ class InfoLeakScorer:
         if not isinstance(data, dict):
             raise ConfigError(path, "(file)", "expected a mapping with secrets, requests, warnings, ...")
         keys = ("secrets", "requests", "follow_up_requests", "warnings", "third_party_owner",
-                "account_facts", "amounts", "refusals")
+                "account_facts", "amounts", "counterparty_facts", "third_party_reference", "refusals")
         return cls(*(pattern_set(data, key, path) for key in keys))
 
     def full_number(self, text: str) -> tuple[int, int, str] | None:
@@ -70,6 +75,25 @@ class InfoLeakScorer:
                 return secret.start(), secret.end()
         return None
 
+    def discloses_account(self, norm: str) -> re.Match | None:
+        """Account facts with an amount, or a counterparty's identity, and no refusal."""
+        if self.refusals.search(norm):
+            return None
+        if (m := self.account_facts.search(norm)) and self.amounts.search(norm):
+            return m
+        return self.counterparty_facts.search(norm)
+
+    def presses_again(self, call: Call, i: int, norm: str) -> re.Match | None:
+        """Right after asking for a secret: "念给我就行", or "对" to a customer who asks "密码也要说?"."""
+        if self.warnings.search(norm):
+            return None
+        if m := self.follow_up_requests.search(norm):
+            return m
+        previous = call.utterances[i - 1] if i else None
+        if previous is not None and previous.is_customer and self.secrets.search(previous.norm):
+            return _AFFIRMATIVE.match(norm)
+        return None
+
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         third_party = False
@@ -87,12 +111,11 @@ class InfoLeakScorer:
             elif span := self.solicits(u.norm):
                 last_solicit = agent_turn
                 hit = (*span, "info_leak.solicit_secret", "坐席索要密码/验证码/安全码", 0.9)
-            elif (agent_turn - last_solicit <= SOLICIT_REACH and (m := self.follow_up_requests.search(u.norm))
-                  and not self.warnings.search(u.norm)):
+            elif agent_turn - last_solicit <= SOLICIT_REACH and (m := self.presses_again(call, i, u.norm)):
                 last_solicit = agent_turn
-                hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要验证码", 0.8)
-            elif (third_party and (m := self.account_facts.search(u.norm)) and self.amounts.search(u.norm)
-                  and not self.refusals.search(u.norm)):
+                hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要密码/验证码", 0.8)
+            elif ((third_party or self.third_party_reference.search(u.norm))
+                  and (m := self.discloses_account(u.norm))):
                 hit = (m.start(), m.end(), "info_leak.third_party", "向非本人透露账户信息", 0.75)
             if hit:
                 start, end, rule, detail, confidence = hit

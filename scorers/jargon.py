@@ -68,14 +68,24 @@ class JargonScorer:
         return any(start == hit.start and end > hit.end for _w, start, end in spans)
 
     def explained_here(self, norm: str, hit: TermHit) -> bool:
-        return self._cue.search(norm, hit.end, hit.end + self.explain_window) is not None
+        """An explanation cue follows the term, here or where the utterance says it again."""
+        at = hit.start
+        while at >= 0:
+            end = at + len(hit.surface)
+            if self._cue.search(norm, end, end + self.explain_window):
+                return True
+            at = norm.find(hit.surface, end)
+        return False
 
-    def explained_next(self, norm: str, hit: TermHit) -> bool:
-        """The next agent utterance opens with an explanation, or defines the term."""
-        if self._opener.match(norm) or self._cue.search(norm, 0, self.next_utterance_window):
-            return True
+    def explained_next(self, norm: str, hit: TermHit, candidates: list[TermHit]) -> bool:
+        """The next agent utterance defines this term ("在途就是…"), or opens with an
+        explanation ("就是说…") without naming one of the other terms it might be about."""
         at = norm.find(hit.surface)
-        return at >= 0 and re.match(r".{0,2}(是|就是|指|叫|意思)", norm[at + len(hit.surface):]) is not None
+        if at >= 0 and re.match(r".{0,3}(是|就是|指|叫|意思|也就是)", norm[at + len(hit.surface):]):
+            return True
+        if any(c.surface in norm for c in candidates):
+            return False
+        return self._opener.match(norm) is not None or self._cue.search(norm, 0, self.next_utterance_window) is not None
 
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
@@ -85,22 +95,25 @@ class JargonScorer:
             if u.is_customer:
                 customer_said.append(u.norm)
                 continue
-            unexplained = []
+            candidates = []
             for hit in self.matcher.find(u.norm):
                 name = hit.term.term
                 if name in explained or any(s in said for said in customer_said
                                             for s in (hit.surface, normalize(name))):
                     continue
-                if not self.is_whole_word(u.norm, hit):
+                if any(c.term is hit.term for c in candidates) or not self.is_whole_word(u.norm, hit):
                     continue
                 if self.explained_here(u.norm, hit):
                     explained.add(name)
                     continue
-                nxt = call.next_agent_indexes(i, 1)
-                if nxt and self.explained_next(call.utterances[nxt[0]].norm, hit):
-                    explained.add(name)
-                    continue
-                unexplained.append(hit)
+                candidates.append(hit)
+            nxt = call.next_agent_indexes(i, 1)
+            unexplained = []
+            for hit in candidates:
+                if nxt and self.explained_next(call.utterances[nxt[0]].norm, hit, candidates):
+                    explained.add(hit.term.term)
+                else:
+                    unexplained.append(hit)
             if unexplained:
                 first = unexplained[0]
                 detail = "; ".join(f"{h.term.term}: {h.term.gloss}" for h in unexplained)

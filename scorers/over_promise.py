@@ -22,10 +22,11 @@ CLAUSE = re.compile(r"[^,.!?;:，。！？；：…\n]+")
 class OverPromiseScorer:
     criterion = "over_promise"
 
-    def __init__(self, guarantees: PatternSet, certainty: PatternSet, outcomes: PatternSet,
-                 negations: PatternSet, exemptions: PatternSet):
+    def __init__(self, guarantees: PatternSet, certainty: PatternSet, standalone_certainty: PatternSet,
+                 outcomes: PatternSet, negations: PatternSet, exemptions: PatternSet):
         self.guarantees = guarantees
         self.certainty = certainty
+        self.standalone_certainty = standalone_certainty
         self.outcomes = outcomes
         self.negations = negations
         self.exemptions = exemptions
@@ -36,7 +37,8 @@ class OverPromiseScorer:
         if not isinstance(data, dict):
             raise ConfigError(path, "(file)", "expected a mapping with guarantees, certainty, outcomes")
         return cls(*(pattern_set(data, key, path, key != "exemptions")
-                     for key in ("guarantees", "certainty", "outcomes", "negations", "exemptions")))
+                     for key in ("guarantees", "certainty", "standalone_certainty", "outcomes", "negations",
+                                 "exemptions")))
 
     def promise_in(self, clause: str) -> tuple[re.Match, str] | None:
         """The hit and rule id when ``clause`` is an over-promise."""
@@ -48,13 +50,25 @@ class OverPromiseScorer:
             return m, "over_promise.certain_outcome"
         return None
 
+    def promise_across(self, clause: str, neighbours: list[str]) -> tuple[re.Match, str] | None:
+        """A bare "我保证" next to the clause that says what is guaranteed ("不会影响征信的,我保证")."""
+        if not (m := self.standalone_certainty.search(clause)) or self.outcomes.search(clause):
+            return None
+        for text in neighbours:
+            if self.outcomes.search(text) and not (self.negations.search(text) or self.exemptions.search(text)
+                                                   or self.negations.search(clause)):
+                return m, "over_promise.certain_outcome"
+        return None
+
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         for i, u in enumerate(call.utterances):
             if not u.is_agent or not (self.guarantees.search(u.norm) or self.certainty.search(u.norm)):
                 continue
-            for clause in CLAUSE.finditer(u.norm):
-                hit = self.promise_in(clause.group())
+            clauses = list(CLAUSE.finditer(u.norm))
+            for k, clause in enumerate(clauses):
+                neighbours = [c.group() for c in clauses[max(0, k - 1):k] + clauses[k + 1:k + 2]]
+                hit = self.promise_in(clause.group()) or self.promise_across(clause.group(), neighbours)
                 if hit:
                     m, rule = hit
                     start, end = clause.start() + m.start(), clause.start() + m.end()

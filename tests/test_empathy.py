@@ -38,9 +38,15 @@ def test_courtesy_and_comprehension_are_not_empathy(agent):
 
 def test_distress_unanswered_for_two_agent_turns_is_a_violation():
     call = call_of("A: 您好", "C: 我都打了三次电话了,你们到底怎么回事?", "A: 请提供一下卡号后四位。",
-                   "C: 八八二一", "A: 好的,这笔还在处理中。", "C: 你们这什么破银行!", "A: 一般三个工作日。")
-    # one episode, reported once at the customer utterance that opened it
+                   "C: 这都第三次了,你们什么破银行!", "A: 好的,这笔还在处理中。", "C: 凭什么?", "A: 一般三个工作日。")
+    # one episode while the customer stays upset, reported once where it started
     assert hits("empathy", call, "violation") == [1]
+
+
+def test_a_new_outburst_after_the_customer_calmed_down_is_a_new_episode():
+    call = call_of("A: 您好", "C: 我都打了三次电话了,你们到底怎么回事?", "A: 请提供一下卡号后四位。",
+                   "C: 八八二一", "A: 好的,这笔还在处理中。", "C: 你们这什么破银行!", "A: 一般三个工作日。")
+    assert hits("empathy", call, "violation") == [1, 5]
 
 
 def test_distress_answered_within_two_agent_turns_is_fine():

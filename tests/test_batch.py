@@ -1,0 +1,454 @@
+"""batch + store end to end: run_batch on a small night with the default rubric."""
+import json
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+import scorers.store as store
+from scorers.batch import DATASETS, run_batch
+from scorers.normalize import normalize
+from scorers.numbers import find_runs
+from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, agents_schema, calls_schema
+from scorers.store import STAGING, StagedWrite, read_dataset
+
+DAY1, DAY2 = "2026-11-20", "2026-11-21"
+CARD, MOBILE, ID = "6222021001234567896", "13800138000", "11010519491231002X"
+
+
+def night_lines(call_record):
+    def line(**kw):
+        return json.dumps(call_record(**kw), ensure_ascii=False)
+
+    return [
+        line(call_id="N-1", agent_id="A1", started_at=f"{DAY1}T09:00:00+08:00",
+             utterances=[("agent", "您好,请问有什么可以帮您?"), ("customer", "我想查一下卡的余额"),
+                         ("agent", f"您的卡号是{CARD},对吗")]),
+        line(call_id="N-2", agent_id="A1", started_at=f"{DAY1}T10:00:00+08:00"),
+        "{oops",
+        line(call_id="N-3", agent_id="A2", started_at=f"{DAY2}T08:30:00+08:00",
+             utterances=[("agent", "您好"), ("customer", "帮我看看手机号"), ("agent", "您的手机号是幺三八洞洞幺三八洞洞洞")]),
+        json.dumps({"agent_id": "A2", "started_at": f"{DAY2}T08:00:00", "utterances": [{"speaker": "agent", "text": "x"}]}),
+    ]
+
+
+def snapshot(out: Path) -> dict:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def data_files(out: Path, name: str) -> list[str]:
+    return sorted(str(p.relative_to(out / name)) for p in (out / name).rglob("*") if p.is_file())
+
+
+def count_rows(out: Path) -> dict:
+    return {name: (t.num_rows if (t := read_dataset(out, name)) is not None else 0)
+            for name in ("calls", "findings", "compliance", "agents")}
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory, call_record, default_rubric):
+    root = tmp_path_factory.mktemp("night")
+    source = root / "input" / "calls.jsonl"
+    source.parent.mkdir()
+    source.write_text("\n".join(night_lines(call_record)) + "\n", encoding="utf-8")
+    summary = run_batch(source, root / "out", default_rubric)
+    return source, root / "out", summary
+
+
+# --------------------------------------------------------------------------- layout and schemas
+
+def test_summary(night, default_rubric):
+    source, out, summary = night
+    assert (summary.calls_scored, summary.rejected) == (3, 2)
+    assert summary.dates == [DAY1, DAY2]
+    assert summary.files == [str(source)]
+    assert summary.rubric == f"default@{default_rubric.version}"
+    assert summary.vetoed >= 2  # both full numbers are info leaks, a veto criterion
+    assert summary.violations["info_leak"] >= 2
+    assert set(summary.violations) == set(summary.met) == set(default_rubric.criterion_ids)
+    assert summary.outputs() == {name: str(out / name) for name in DATASETS}
+    assert [m.split(": ")[0] for m in summary.rejections] == [f"{source}, line 3", f"{source}, line 5"]
+
+
+@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "agents"])
+def test_datasets_are_partitioned_by_call_date(night, name):
+    _, out, _ = night
+    files = data_files(out, name)
+    assert {f.split("/")[0] for f in files} == {f"call_date={DAY1}", f"call_date={DAY2}"}
+    assert all(f.endswith(".parquet") and f.count("/") == 1 for f in files)
+
+
+def test_nothing_left_in_staging(night):
+    _, out, _ = night
+    assert not (out / STAGING).exists()
+    assert len(list((out / "_runs").glob("*.json"))) == 2  # the batch and the aggregation
+
+
+def expected_schema(name, rubric):
+    return {"calls": calls_schema(rubric.criterion_ids), "findings": FINDINGS, "compliance": COMPLIANCE,
+            "agents": agents_schema(rubric.criterion_ids)}[name]
+
+
+def without_timestamp_unit(schema):
+    """scored_at compared apart: see test_scored_at_has_the_declared_unit."""
+    return pa.schema([pa.field(f.name, pa.timestamp("s", tz="UTC")) if pa.types.is_timestamp(f.type) else f
+                      for f in schema.remove_metadata()])
+
+
+@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "agents"])
+def test_every_file_has_the_declared_schema(night, default_rubric, name):
+    _, out, _ = night
+    files = list((out / name).rglob("*.parquet"))
+    assert files
+    for f in files:
+        assert without_timestamp_unit(pq.read_schema(f)).equals(expected_schema(name, default_rubric)), f
+
+
+@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "agents"])
+def test_read_dataset_restores_call_date(night, default_rubric, name):
+    _, out, _ = night
+    table = read_dataset(out, name)
+    want = pa.schema(list(expected_schema(name, default_rubric)) + list(PARTITION))
+    assert without_timestamp_unit(table.schema).equals(want)
+
+
+def test_scored_at_is_utc(night):
+    _, out, _ = night
+    scored_at = read_dataset(out, "calls").schema.field("scored_at").type
+    assert pa.types.is_timestamp(scored_at) and scored_at.tz == "UTC"
+
+
+@pytest.mark.xfail(reason="BUG: schemas.CALL_TAIL declares scored_at as timestamp('s'), a unit Parquet cannot "
+                          "store: the files (and read_dataset) hold timestamp[ms, tz=UTC], so the calls files "
+                          "never equal calls_schema()", strict=True)
+def test_scored_at_has_the_declared_unit(night, default_rubric):
+    _, out, _ = night
+    for f in (out / "calls").rglob("*.parquet"):
+        assert pq.read_schema(f).remove_metadata().equals(calls_schema(default_rubric.criterion_ids))
+
+
+@pytest.mark.parametrize("name, rows", [("calls", 3), ("agents", 2)])
+def test_readable_with_pyarrow_hive_partitioning(night, name, rows):
+    _, out, _ = night
+    plain = ds.dataset(str(out / name), format="parquet", partitioning="hive").to_table()
+    typed = ds.dataset(str(out / name), format="parquet",
+                       partitioning=ds.partitioning(PARTITION, flavor="hive")).to_table()
+    assert plain.num_rows == typed.num_rows == read_dataset(out, name).num_rows == rows
+    assert sorted(set(map(str, plain.column("call_date").to_pylist()))) == [DAY1, DAY2]
+    assert sorted(set(typed.column("call_date").to_pylist())) == [date(2026, 11, 20), date(2026, 11, 21)]
+
+
+def test_calls_rows(night, default_rubric):
+    source, out, _ = night
+    calls = {r["call_id"]: r for r in read_dataset(out, "calls").to_pylist()}
+    assert sorted(calls) == ["N-1", "N-2", "N-3"]
+    assert calls["N-3"]["call_date"] == date(2026, 11, 21)
+    leak = calls["N-1"]
+    assert leak["info_leak_status"] == "violation" and leak["info_leak_score"] == 0
+    assert leak["vetoed"] is True and leak["passed"] is False
+    assert (leak["rubric_id"], leak["rubric_version"]) == ("default", default_rubric.version)
+    assert leak["source"] == str(source)
+    assert leak["n_utterances"] == 3 and leak["duration_s"] == pytest.approx(8.5)
+    for r in calls.values():
+        assert 0 <= r["total_score"] <= 100
+        assert r["total_score"] == pytest.approx(sum(r[f"{c}_score"] for c in default_rubric.criterion_ids))
+
+
+def test_findings_and_compliance_rows(night):
+    _, out, _ = night
+    findings = read_dataset(out, "findings").to_pylist()
+    compliance = read_dataset(out, "compliance").to_pylist()
+    leaks = [f for f in findings if f["criterion"] == "info_leak"]
+    assert sorted(f["call_id"] for f in leaks) == ["N-1", "N-3"]
+    assert all(f["outcome"] == "violation" and f["severity"] == "critical" and f["points"] == -30 for f in leaks)
+    assert all(f["speaker"] == "agent" and f["utterance_index"] == 2 for f in leaks)
+    assert len({f["finding_id"] for f in findings}) == len(findings)
+    by_id = {f["finding_id"]: f for f in findings}
+    assert {c["finding_id"] for c in compliance} >= {f["finding_id"] for f in leaks}
+    for c in compliance:
+        assert c["review_status"] == "pending"
+        assert by_id[c["finding_id"]]["severity"] == "critical"
+
+
+def test_agents_rows(night):
+    _, out, _ = night
+    agents = {(r["agent_id"], r["call_date"]): r for r in read_dataset(out, "agents").to_pylist()}
+    a1 = agents[("A1", date(2026, 11, 20))]
+    assert a1["n_calls"] == 2 and a1["n_vetoed"] == 1 and a1["compliance_flags"] >= 1
+    assert a1["pass_rate"] <= 0.5 and a1["info_leak_violation_rate"] == 0.5
+    assert agents[("A2", date(2026, 11, 21))]["n_calls"] == 1
+
+
+def test_rejected_has_one_line_per_bad_record(night):
+    source, out, _ = night
+    (path,) = (out / "rejected").glob("*.jsonl")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(r["source"], r["location"], r["field"]) for r in records] == [
+        (str(source), "line 3", "(json)"), (str(source), "line 5", "call_id")]
+    assert set(records[0]) == {"source", "location", "call_id", "field", "reason", "record"}
+    assert records[0]["record"] == "{oops"
+
+
+# --------------------------------------------------------------------------- re-runs
+
+def test_same_input_twice_gives_the_same_rows(tmp_path, make_call, default_rubric):
+    make_call(call_id="R-1", agent_id="A1")
+    make_call(call_id="R-2", agent_id="A1", utterances=[("agent", f"手机号{MOBILE}")])
+    path = make_call.raw("{bad json")
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    first = count_rows(out)
+    first_ids = sorted(read_dataset(out, "findings").column("finding_id").to_pylist())
+    run_batch(path, out, default_rubric)
+    assert count_rows(out) == first == {"calls": 2, "findings": first["findings"], "compliance": 1, "agents": 1}
+    assert sorted(read_dataset(out, "findings").column("finding_id").to_pylist()) == first_ids
+    assert read_dataset(out, "agents").column("n_calls").to_pylist() == [2]
+    assert len(list((out / "rejected").glob("*.jsonl"))) == 1
+
+
+def test_the_same_folder_or_file_names_the_same_batch(tmp_path, make_call, default_rubric):
+    path = make_call(call_id="R-1")
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    run_batch(path.parent, out, default_rubric)
+    run_batch(f"{path.parent}/*.jsonl", out, default_rubric)
+    assert count_rows(out)["calls"] == 1
+    assert len(data_files(out, "calls")) == 1
+
+
+def test_call_scored_again_from_another_file_replaces_its_row(tmp_path, make_call, default_rubric):
+    first = make_call(call_id="R-1", file="early.jsonl")
+    make_call(call_id="R-2", file="early.jsonl")
+    second = make_call(call_id="R-1", file="late.jsonl", utterances=[("agent", "您好"), ("customer", "谢谢")])
+    out = tmp_path / "out"
+    run_batch(first, out, default_rubric)
+    run_batch(second, out, default_rubric)
+    calls = read_dataset(out, "calls").to_pylist()
+    assert sorted(r["call_id"] for r in calls) == ["R-1", "R-2"]
+    assert {r["call_id"]: r["source"] for r in calls} == {"R-1": str(second), "R-2": str(first)}
+    assert {r["call_id"]: r["n_utterances"] for r in calls}["R-1"] == 2
+    assert read_dataset(out, "agents").column("n_calls").to_pylist() == [2]
+
+
+def test_agents_add_up_over_batches_of_the_same_day(tmp_path, make_call, default_rubric):
+    a = make_call(call_id="A-1", agent_id="A1", file="a.jsonl")
+    make_call(call_id="A-2", agent_id="A1", file="a.jsonl")
+    make_call(call_id="A-3", agent_id="A2", file="a.jsonl")
+    b = make_call(call_id="B-1", agent_id="A1", file="b.jsonl", utterances=[("agent", f"卡号{CARD}")])
+    out = tmp_path / "out"
+    run_batch(a, out, default_rubric)
+    run_batch(b, out, default_rubric)
+    agents = {r["agent_id"]: r for r in read_dataset(out, "agents").to_pylist()}
+    assert (agents["A1"]["n_calls"], agents["A2"]["n_calls"]) == (3, 1)
+    assert agents["A1"]["n_vetoed"] == 1 and agents["A1"]["compliance_flags"] == 1
+    assert agents["A1"]["info_leak_violation_rate"] == pytest.approx(1 / 3)
+    assert len(data_files(out, "agents")) == 1
+
+
+def test_rejected_file_goes_when_the_input_is_fixed(tmp_path, make_call, default_rubric):
+    path = make_call(call_id="R-1")
+    make_call.raw("{bad")
+    out = tmp_path / "out"
+    assert run_batch(path, out, default_rubric).rejected == 1
+    assert len(list((out / "rejected").glob("*.jsonl"))) == 1
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert run_batch(path, out, default_rubric).rejected == 0
+    assert list((out / "rejected").glob("*.jsonl")) == []
+
+
+def test_batch_with_only_bad_records(tmp_path, make_call, default_rubric):
+    path = make_call.raw("{bad")
+    summary = run_batch(path, tmp_path / "out", default_rubric)
+    assert (summary.calls_scored, summary.rejected, summary.dates) == (0, 1, [])
+    assert read_dataset(tmp_path / "out", "calls") is None
+
+
+@pytest.mark.xfail(reason="BUG: StagedWrite._drop_elsewhere drops rows of other files only for keys present "
+                          "in the NEW rows; a call re-scored from another file with no findings (or no "
+                          "compliance case) keeps its old findings and compliance rows, and agents count "
+                          "the stale compliance flag", strict=True)
+def test_rescored_call_without_findings_drops_its_old_findings(tmp_path, make_call, default_rubric):
+    first = make_call(call_id="R-1", file="early.jsonl", utterances=[("customer", "查余额"),
+                                                                      ("agent", f"您的手机号是{MOBILE}对吧")])
+    second = make_call(call_id="R-1", file="corrected.jsonl", utterances=[("customer", "查余额"),
+                                                                           ("agent", "您的手机号尾号8000对吧")])
+    out = tmp_path / "out"
+    run_batch(first, out, default_rubric)
+    run_batch(second, out, default_rubric)
+    (call,) = read_dataset(out, "calls").to_pylist()
+    assert call["n_findings"] == 0
+    assert read_dataset(out, "findings").num_rows == 0
+    assert read_dataset(out, "compliance").num_rows == 0
+    assert read_dataset(out, "agents").column("compliance_flags").to_pylist() == [0]
+
+
+@pytest.mark.xfail(reason="BUG: when a later file scores a call again with a corrected started_at on another "
+                          "day, the old row in the earlier file's partition is never looked at: the call is "
+                          "counted twice (calls/ and agents/ of both days)", strict=True)
+def test_rescored_call_on_another_day_is_not_duplicated(tmp_path, make_call, default_rubric):
+    first = make_call(call_id="R-1", file="early.jsonl", started_at=f"{DAY1}T23:50:00+08:00")
+    make_call(call_id="R-2", file="early.jsonl", started_at=f"{DAY1}T10:00:00+08:00")
+    second = make_call(call_id="R-1", file="corrected.jsonl", started_at=f"{DAY2}T00:10:00+08:00")
+    out = tmp_path / "out"
+    run_batch(first, out, default_rubric)
+    run_batch(second, out, default_rubric)
+    assert sorted(read_dataset(out, "calls").column("call_id").to_pylist()) == ["R-1", "R-2"]
+
+
+# --------------------------------------------------------------------------- crashes
+
+@pytest.fixture
+def scored_once(tmp_path, make_call, default_rubric):
+    """An output folder holding one committed night, and a changed input for the next run."""
+    make_call(call_id="K-1", started_at=f"{DAY1}T09:00:00+08:00", file="a.jsonl")
+    path = make_call(call_id="K-2", started_at=f"{DAY2}T09:00:00+08:00", file="a.jsonl",
+                     utterances=[("agent", f"身份证{ID}")])
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    make_call(call_id="K-3", started_at=f"{DAY2}T11:00:00+08:00", file="a.jsonl")
+    make_call.raw("{bad", file="a.jsonl")
+    return path, out
+
+
+def fail_on_call(monkeypatch, module, name, n, only=None):
+    original, seen = getattr(module, name), []
+
+    def failing(*args, **kw):
+        if only is None or only(*args):
+            seen.append(args)
+            if len(seen) == n:
+                raise OSError(f"simulated crash in {name} #{n}")
+        return original(*args, **kw)
+
+    monkeypatch.setattr(module, name, failing)
+    return seen
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6])
+def test_crash_while_writing_leaves_previous_outputs(scored_once, monkeypatch, default_rubric, n):
+    path, out = scored_once
+    before, rows = snapshot(out), count_rows(out)
+    fail_on_call(monkeypatch, store.pq, "write_table", n)
+    with pytest.raises(OSError, match="simulated crash"):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+    assert count_rows(out) == rows
+    assert not (out / STAGING).exists()
+
+
+def test_crash_before_commit_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
+    path, out = scored_once
+    before = snapshot(out)
+
+    def crash(self, manifest):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(StagedWrite, "commit", crash)
+    with pytest.raises(RuntimeError):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+    assert not (out / STAGING).exists()
+
+
+def test_staging_leftovers_are_invisible_to_readers(scored_once, default_rubric):
+    """A killed process leaves OUT/_staging behind; readers of the datasets never see it."""
+    path, out = scored_once
+    before = {name: read_dataset(out, name) for name in ("calls", "findings", "compliance", "agents")}
+    writer = StagedWrite(out)
+    writer.write_table(Path("calls") / f"call_date={DAY1}" / "part-zzz.parquet",
+                       read_dataset(out, "calls").drop_columns(["call_date"]))
+    for name, table in before.items():
+        assert read_dataset(out, name).equals(table)
+        assert ds.dataset(str(out / name), format="parquet", partitioning="hive").count_rows() == table.num_rows
+
+
+@pytest.mark.xfail(reason="BUG: StagedWrite.commit moves files one by one; when a rename fails (or the "
+                          "process dies) part-way, some datasets hold the new night and others the old one "
+                          "(calls/ updated, findings/ not) — the 'crash never leaves half an output' promise "
+                          "holds only before the first rename", strict=True)
+def test_crash_during_commit_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
+    path, out = scored_once
+    before = snapshot(out)
+    fail_on_call(monkeypatch, store.os, "replace", 3, only=lambda src, dst: STAGING in str(src))
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+
+
+@pytest.mark.xfail(reason="BUG: run_batch commits calls/findings/compliance before aggregate_days runs; a "
+                          "crash while aggregating leaves the new night committed with agents/ of the old "
+                          "one, although exit code 1 promises 'no partial output was committed'", strict=True)
+def test_crash_while_aggregating_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
+    path, out = scored_once
+    before = snapshot(out)
+    fail_on_call(monkeypatch, store.pq, "write_table", 1, only=lambda table, where, *a: "agents" in str(where))
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    assert {k: v for k, v in snapshot(out).items() if not k.startswith("_runs")} == \
+        {k: v for k, v in before.items() if not k.startswith("_runs")}
+
+
+# --------------------------------------------------------------------------- masking in outputs
+
+SPOKEN = [
+    f"您的卡号是{CARD},对吗",
+    "卡号6222 0210 0123 4567 896",
+    "卡号6222-0210-0123-4567-896",
+    "六二二二零二幺零零幺二三四五六七八九六是您的卡吧",
+    f"您的手机号是{MOBILE}",
+    "手机幺三八 洞洞幺三 八洞洞洞对吧",
+    f"身份证{ID}对吧",
+    "身份证幺幺零幺零五幺九四九幺二三幺零零二叉",
+    "身份证110105 19491231 002X",
+]
+
+
+def string_values(out: Path):
+    for name in ("calls", "findings", "compliance", "agents"):
+        table = read_dataset(out, name)
+        for column in table.column_names:
+            if pa.types.is_string(table.schema.field(column).type):
+                for value in table.column(column).to_pylist():
+                    if value:
+                        yield name, column, value
+    for manifest in (out / "_runs").glob("*.json"):
+        yield "_runs", manifest.name, manifest.read_text(encoding="utf-8")
+
+
+def long_runs(value):
+    return find_runs(value, min_digits=11) + find_runs(normalize(value), min_digits=11)
+
+
+def scored_with_numbers(tmp_path, make_call, default_rubric, texts):
+    for i, text in enumerate(texts):
+        make_call(call_id=f"M-{i}", utterances=[("agent", "您好"), ("customer", f"我的卡又被冻结了,太气人了,{CARD}"),
+                                                 ("agent", text), ("agent", "这个理财保本保收益,稳赚不赔")])
+    out = tmp_path / "out"
+    run_batch(make_call.path(), out, default_rubric)
+    return out
+
+
+def test_no_full_number_in_any_output(tmp_path, make_call, default_rubric):
+    out = scored_with_numbers(tmp_path, make_call, default_rubric, SPOKEN)
+    findings = read_dataset(out, "findings").to_pylist()
+    leaks = [f for f in findings if f["criterion"] == "info_leak"]
+    assert len(leaks) == len(SPOKEN), "precondition: every number was flagged as an info leak"
+    assert all(f["evidence"] for f in leaks)
+    leaked = [(name, column, value) for name, column, value in string_values(out) if long_runs(value)]
+    assert leaked == []
+    assert all(s not in "".join(v for *_, v in string_values(out)) for s in (CARD, MOBILE, ID[:17]))
+
+
+@pytest.mark.xfail(reason="BUG: info_leak flags numbers written with full-width digits or full-width "
+                          "separators (found on normalised text) but the evidence is mask_text(u.text) of the "
+                          "raw text, which leaves them in clear: findings/ and compliance/ hold the full number",
+                   strict=True)
+def test_no_full_number_in_outputs_full_width(tmp_path, make_call, default_rubric):
+    texts = ["您的号码是幺三八,洞洞幺三,八洞洞洞".replace(",", "，"), "您的手机号是１３８００１３８０００"]
+    out = scored_with_numbers(tmp_path, make_call, default_rubric, texts)
+    leaks = [f for f in read_dataset(out, "findings").to_pylist() if f["criterion"] == "info_leak"]
+    assert len(leaks) == 2, "precondition: both numbers were flagged as info leaks"
+    assert [(n, c) for n, c, v in string_values(out) if long_runs(v)] == []

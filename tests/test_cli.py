@@ -1,0 +1,149 @@
+"""callqa command line: exit codes a scheduler acts on, and what the summary says."""
+import pytest
+from typer.testing import CliRunner
+
+import pipelines.cli as cli
+from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE, app
+from scorers.store import read_dataset
+
+
+@pytest.fixture
+def invoke(monkeypatch):
+    # wide consoles, so rich never wraps a path or a key in the middle
+    monkeypatch.setattr(cli.console, "width", 400)
+    monkeypatch.setattr(cli.out_console, "width", 400)
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(app, [str(a) for a in args])
+        result.text = " ".join(result.output.split())
+        return result
+
+    return run
+
+
+def test_exit_codes_are_the_documented_ones():
+    assert (EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL) == (0, 1, 2, 3)
+
+
+def test_score_clean_input(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2", utterances=[("agent", "您好"), ("customer", "好的")])
+    result = invoke("score", "--input", path, "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "calls scored: 2" in result.text
+    assert "rejected: 0" in result.text
+    assert "days: 2026-11-20" in result.text
+    assert str(tmp_path / "out" / "calls") in result.text
+    assert read_dataset(tmp_path / "out", "calls").num_rows == 2
+
+
+def test_score_with_rejected_records(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    make_call.raw("{not json")
+    path = make_call(call_id="C-1")  # duplicate
+    result = invoke("score", "-i", path, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert "calls scored: 1" in result.text
+    assert "rejected: 2" in result.text
+    assert f"rejected {path}, line 2: (json): not valid JSON" in result.text
+    assert f"rejected {path}, line 3: call_id: duplicate call_id 'C-1'" in result.text
+    assert len(list((tmp_path / "out" / "rejected").glob("*.jsonl"))) == 1
+
+
+def test_score_lists_at_most_ten_rejections(invoke, make_call, tmp_path):
+    path = make_call(call_id="C-1")
+    for _ in range(12):
+        make_call.raw("{bad")
+    result = invoke("score", "-i", path, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_PARTIAL
+    assert result.text.count(f"rejected {path}, line ") == 10
+    assert f"… 2 more in {tmp_path / 'out' / 'rejected'}" in result.text
+
+
+@pytest.mark.parametrize("target", ["nothing.jsonl", "nothing/*.jsonl", "empty"])
+def test_score_input_matching_nothing(invoke, tmp_path, target):
+    (tmp_path / "empty").mkdir()
+    result = invoke("score", "-i", tmp_path / target, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert "input error" in result.text and "no input files found" in result.text
+    assert not (tmp_path / "out" / "calls").exists()
+
+
+def test_score_with_a_broken_rubric(invoke, make_call, rubric_copy, edit, tmp_path):
+    edit(rubric_copy, "severity: major", "severity: majr")
+    result = invoke("score", "-i", make_call(), "-o", tmp_path / "out", "--rubric", rubric_copy)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert f"rubric error {rubric_copy}: criteria.empathy.severity:" in result.text
+    assert not (tmp_path / "out").exists()
+
+
+def test_score_unexpected_failure_exits_1(invoke, make_call, tmp_path, monkeypatch):
+    import scorers.batch
+
+    def boom(*args, **kw):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(scorers.batch, "run_batch", boom)
+    result = invoke("score", "-i", make_call(), "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_FAILED
+
+
+def test_rubric_check_default(invoke, default_rubric_path):
+    result = invoke("rubric", "check", default_rubric_path)
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.text.startswith("ok: default@2026.11.1 — 5 criteria:")
+    assert "over_promise (over_promise/v1, weight 25, veto)" in result.text
+    assert "jargon (jargon/v1, weight 15)" in result.text
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("severity: minor", "severity: majr",
+     "criteria.jargon.severity: must be one of minor, major, critical, got 'majr' (did you mean 'major'?)"),
+    ("scorer: empathy/v1", "scorer: empathy/v2", "criteria.empathy.scorer: unknown scorer 'empathy/v2' "
+                                                 "(did you mean 'empathy/v1'?)"),
+    ("lexicon: lexicons/jargon.yaml", "lexcon: lexicons/jargon.yaml",
+     "criteria.jargon.params.lexcon: unknown parameter for jargon/v1 (did you mean 'lexicon'?)"),
+    ("weight: 15\n", "weight: 150\n", "criteria.jargon.weight: must be between 0 and 100, got 150"),
+])
+def test_rubric_check_broken(invoke, rubric_copy, edit, old, new, expected):
+    edit(rubric_copy, old, new)
+    result = invoke("rubric", "check", rubric_copy)
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert f"rubric error {rubric_copy}: {expected}" in result.text
+
+
+def test_rubric_check_broken_lexicon(invoke, rubric_copy, edit):
+    lexicon = rubric_copy.parent / "lexicons" / "info_leak.yaml"
+    edit(lexicon, "  - (交易|查询", "  - ((交易|查询")
+    result = invoke("rubric", "check", rubric_copy)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert f"{lexicon}: secrets[0]: invalid regular expression" in result.text
+
+
+def test_rubric_check_missing_file(invoke, tmp_path):
+    result = invoke("rubric", "check", tmp_path / "nope.yaml")
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "file not found" in result.text
+
+
+@pytest.mark.xfail(reason="BUG: a non-numeric scorer parameter (window: two) escapes load_rubric as a "
+                          "ValueError, so `callqa rubric check` crashes with exit 1 and a traceback instead "
+                          "of exit 2 and a file/key/problem message", strict=True)
+def test_rubric_check_bad_parameter_value(invoke, rubric_copy, edit):
+    edit(rubric_copy, "window: 2", "window: two")
+    result = invoke("rubric", "check", rubric_copy)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "criteria.empathy.params.window" in result.text
+
+
+def test_rubric_scorers(invoke):
+    result = invoke("rubric", "scorers")
+    assert result.exit_code == EXIT_OK
+    for name in ("jargon/v1", "empathy/v1", "paraphrase/v1", "over_promise/v1", "info_leak/v1"):
+        assert name in result.text
+
+
+def test_no_arguments_shows_help(invoke):
+    result = invoke()
+    assert "score" in result.text and "rubric" in result.text

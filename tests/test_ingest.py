@@ -1,0 +1,414 @@
+"""ingest: every record becomes a Call or a Rejection that says where and why; nothing is lost."""
+import csv
+import dataclasses
+import json
+import random
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from scorers.call import AGENT, CUSTOMER, Call
+from scorers.ingest import InputError, Rejection, discover, iter_records
+
+
+def split(items):
+    calls = [i for i in items if isinstance(i, Call)]
+    rejections = [i for i in items if isinstance(i, Rejection)]
+    assert len(calls) + len(rejections) == len(items)
+    return calls, rejections
+
+
+def read(*paths):
+    return split(list(iter_records(list(paths))))
+
+
+def good(call_record, call_id, **kw):
+    return json.dumps(call_record(call_id=call_id, **kw), ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- JSONL, good and bad lines
+
+@pytest.fixture(scope="module")
+def mixed_jsonl(tmp_path_factory, call_record):
+    def utts(*items):
+        return list(items)
+
+    def with_utterances(call_id, utterances):
+        record = call_record(call_id=call_id)
+        record["utterances"] = utterances
+        return json.dumps(record, ensure_ascii=False)
+
+    lines = [
+        good(call_record, "C-1"),                                                          # 1
+        '{"call_id": "C-2", "agent_id": ',                                                 # 2
+        json.dumps({k: v for k, v in call_record(call_id="x").items() if k != "call_id"}),  # 3
+        good(call_record, "C-4", utterances=utts(("agent", "您好"), ("robot", "嘀"))),      # 4
+        good(call_record, "C-5", utterances=utts(("agent", "您好", 0, 900),
+                                                 ("customer", "查余额", 5000, 4000))),     # 5
+        good(call_record, "C-6", utterances=utts(("agent", "您好", -20, 900))),            # 6
+        good(call_record, "C-7", utterances=[]),                                            # 7
+        good(call_record, "C-8", started_at="昨天晚上"),                                     # 8
+        good(call_record, "C-1"),                                                          # 9: duplicate
+        "",                                                                                # 10: blank
+        good(call_record, "C-11"),                                                         # 11
+        "[1, 2, 3]",                                                                       # 12
+        good(call_record, "C-13", agent_id=None),                                          # 13
+        good(call_record, "C-14", utterances=[{"speaker": "agent", "text": None}]),        # 14
+        good(call_record, "C-15", utterances=[{"speaker": "agent", "text": "您好", "start_ms": True}]),  # 15
+        with_utterances("C-16", ["您好"]),                                                  # 16
+        good(call_record, "C-17", utterances=[{"speaker": "agent", "text": "您好", "end_ms": "later"}]),  # 17
+        json.dumps(call_record(call_id={"id": 1})),                                          # 18
+    ]
+    path = tmp_path_factory.mktemp("ingest") / "night.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls, rejections = read(path)
+    return path, lines, calls, rejections
+
+
+def test_good_calls_come_through(mixed_jsonl):
+    _, _, calls, _ = mixed_jsonl
+    assert [c.call_id for c in calls] == ["C-1", "C-11"]
+    call = calls[0]
+    assert (call.agent_id, call.team, call.channel) == ("A1001", "零售客服一组", "phone")
+    assert [(u.speaker, u.text, u.start_ms, u.end_ms) for u in call.utterances] == [
+        (AGENT, "您好,请问有什么可以帮您?", 0, 2500), (CUSTOMER, "我想查一下储蓄卡的余额", 3000, 5500)]
+
+
+BAD_LINES = [
+    # (line, call_id, field, reason fragment)
+    (2, "", "(json)", "not valid JSON"),
+    (3, "", "call_id", "missing"),
+    (4, "C-4", "utterances[1].speaker", "unknown speaker 'robot'"),
+    (5, "C-5", "utterances[1].end_ms", "ends (4000) before it starts (5000)"),
+    (6, "C-6", "utterances[0].start_ms", "must not be negative, got -20"),
+    (7, "C-7", "utterances", "missing or empty list"),
+    (8, "C-8", "started_at", "not an ISO 8601 date-time: '昨天晚上'"),
+    (9, "C-1", "call_id", "duplicate call_id 'C-1', first at"),
+    (12, "", "(record)", "expected a JSON object, got list"),
+    (13, "C-13", "agent_id", "missing"),
+    (14, "C-14", "utterances[0].text", "missing or not a string"),
+    (15, "C-15", "utterances[0].start_ms", "must be an integer number of milliseconds, got True"),
+    (16, "C-16", "utterances[0]", "expected an object"),
+    (17, "C-17", "utterances[0].end_ms", "must be an integer number of milliseconds, got 'later'"),
+    (18, "{'id': 1}", "call_id", "must be a string, got dict"),
+]
+
+
+@pytest.mark.parametrize("line, call_id, field, reason", BAD_LINES, ids=[f"line{b[0]}" for b in BAD_LINES])
+def test_bad_line_is_rejected_with_location_field_and_reason(mixed_jsonl, line, call_id, field, reason):
+    path, lines, _, rejections = mixed_jsonl
+    (rejection,) = [r for r in rejections if r.location == f"line {line}"]
+    assert rejection.source == str(path)
+    assert rejection.call_id == call_id
+    assert rejection.field == field
+    assert reason in rejection.reason
+    assert rejection.raw == lines[line - 1]
+    assert rejection.message() == f"{path}, line {line}: {field}: {rejection.reason}"
+
+
+def test_every_bad_line_is_accounted_for(mixed_jsonl):
+    _, _, calls, rejections = mixed_jsonl
+    assert sorted(int(r.location.split()[1]) for r in rejections) == [b[0] for b in BAD_LINES]
+    assert len(calls) + len(rejections) == 17  # 18 lines, one blank
+
+
+def test_duplicate_names_where_it_was_first_seen(mixed_jsonl):
+    path, _, _, rejections = mixed_jsonl
+    (dup,) = [r for r in rejections if r.location == "line 9"]
+    assert dup.reason.endswith(f"first at {path}, line 1")
+
+
+def test_duplicate_across_files_is_rejected(make_call):
+    first = make_call(call_id="D-1", file="a.jsonl")
+    second = make_call(call_id="D-1", file="b.jsonl")
+    calls, rejections = read(first, second)
+    assert [c.source for c in calls] == [str(first)]
+    (dup,) = rejections
+    assert (dup.source, dup.location, dup.field) == (str(second), "line 1", "call_id")
+
+
+@pytest.mark.parametrize("speaker, expected", [
+    ("agent", AGENT), ("坐席", AGENT), ("客服", AGENT), ("staff", AGENT), ("Staff", AGENT), ("AGENT", AGENT),
+    (" 坐席 ", AGENT),
+    ("customer", CUSTOMER), ("客户", CUSTOMER), ("user", CUSTOMER), ("USER", CUSTOMER), ("Customer", CUSTOMER),
+])
+def test_speaker_aliases(make_call, speaker, expected):
+    path = make_call(utterances=[(speaker, "您好")])
+    (call,), rejections = read(path)
+    assert rejections == []
+    assert call.utterances[0].speaker == expected
+
+
+@pytest.mark.parametrize("speaker", ["robot", "", "系统", None, "agent2"])
+def test_unknown_speakers_are_rejected(make_call, speaker):
+    path = make_call(utterances=[{"speaker": speaker, "text": "您好"}])
+    calls, (rejection,) = read(path)
+    assert calls == []
+    assert rejection.field == "utterances[0].speaker"
+    assert rejection.reason.startswith(f"unknown speaker {speaker!r}")
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (None, None, (None, None)),
+    ("", "", (None, None)),
+    (0, 0, (0, 0)),
+    ("1200", "3400", (1200, 3400)),
+    (1200.0, 3400.0, (1200, 3400)),
+    (100, None, (100, None)),
+])
+def test_timestamps_accepted(make_call, start, end, expected):
+    path = make_call(utterances=[{"speaker": "agent", "text": "您好", "start_ms": start, "end_ms": end}])
+    (call,), _ = read(path)
+    assert (call.utterances[0].start_ms, call.utterances[0].end_ms) == expected
+
+
+def test_ids_are_trimmed_and_numbers_accepted(make_call):
+    make_call(call_id="  C-9  ")
+    path = make_call(call_id=12345)
+    calls, rejections = read(path)
+    assert rejections == []
+    assert [c.call_id for c in calls] == ["C-9", "12345"]
+
+
+def test_text_is_normalised_next_to_the_original(make_call):
+    path = make_call(utterances=[("customer", "我的帳戶怎麼被凍結了？ＬＰＲ")])
+    (call,), _ = read(path)
+    u = call.utterances[0]
+    assert u.text == "我的帳戶怎麼被凍結了？ＬＰＲ"
+    assert u.norm == "我的账户怎么被冻结了?lpr"
+
+
+# --------------------------------------------------------------------------- call_date
+
+@pytest.mark.parametrize("started_at, call_date, stored", [
+    ("2026-11-20T09:00:00+08:00", date(2026, 11, 20), "2026-11-20T09:00:00+08:00"),
+    ("2026-11-20T23:59:59+08:00", date(2026, 11, 20), "2026-11-20T23:59:59+08:00"),
+    ("2026-11-21T00:30:00+08:00", date(2026, 11, 21), "2026-11-21T00:30:00+08:00"),
+    ("2026-11-20T23:30:00", date(2026, 11, 20), "2026-11-20T23:30:00+08:00"),   # naive: Beijing time
+    ("2026-11-20 08:15:00", date(2026, 11, 20), "2026-11-20T08:15:00+08:00"),
+    ("2026-11-20T01:02:03.456", date(2026, 11, 20), "2026-11-20T01:02:03.456000+08:00"),
+    ("2026-11-20T03:00:00Z", date(2026, 11, 20), "2026-11-20T03:00:00+00:00"),   # 11:00 in Beijing
+])
+def test_call_date_from_started_at(make_call, started_at, call_date, stored):
+    (call,), _ = read(make_call(started_at=started_at))
+    assert call.call_date == call_date
+    assert call.started_at == stored
+
+
+@pytest.mark.xfail(reason="BUG: build_call takes call_date from the timestamp's own offset; a UTC ('Z') "
+                          "time after 16:00 is already the next day in Beijing, so the same instant lands "
+                          "in different call_date partitions depending on how the ASR vendor wrote it",
+                   strict=True)
+@pytest.mark.parametrize("started_at", ["2026-11-20T17:30:00Z", "2026-11-20T17:30:00+00:00"])
+def test_call_date_is_the_beijing_date(make_call, started_at):
+    (call,), _ = read(make_call(started_at=started_at))
+    assert call.call_date == date(2026, 11, 21)  # 01:30 on the 21st in Beijing
+
+
+@pytest.mark.parametrize("started_at", ["yesterday", "2026-13-01T00:00:00", "20/11/2026 09:00", "2026-11-20T25:00"])
+def test_bad_started_at(make_call, started_at):
+    _, (rejection,) = read(make_call(started_at=started_at))
+    assert rejection.field == "started_at"
+    assert rejection.reason == f"not an ISO 8601 date-time: {started_at!r}"
+
+
+@pytest.mark.xfail(reason="BUG: JSONL is opened as plain utf-8 (CSV uses utf-8-sig): a file saved with a "
+                          "byte-order mark loses its first call ('Unexpected UTF-8 BOM')", strict=True)
+def test_jsonl_with_byte_order_mark(tmp_path, call_record):
+    path = tmp_path / "bom.jsonl"
+    path.write_text(json.dumps(call_record(call_id="B-1"), ensure_ascii=False) + "\n", encoding="utf-8-sig")
+    calls, rejections = read(path)
+    assert rejections == []
+    assert [c.call_id for c in calls] == ["B-1"]
+
+
+# --------------------------------------------------------------------------- CSV and Parquet
+
+ROWS_CALL = [("坐席", "您好,这里是客服中心"), ("客户", "我的信用卡被盗刷了,好几次了"),
+             ("agent", "给您添麻烦了,我马上帮您查"), ("customer", "尾号1234那张")]
+
+
+def utterance_rows(call_id, order_column="utterance_index", start_index=0, started_at="2026-11-20T21:15:00+08:00"):
+    return [{"call_id": call_id, "agent_id": "A2002", "team": "信用卡组", "channel": "phone",
+             "started_at": started_at, order_column: start_index + i, "speaker": speaker, "text": text,
+             "start_ms": i * 4000, "end_ms": i * 4000 + 3500}
+            for i, (speaker, text) in enumerate(ROWS_CALL)]
+
+
+def jsonl_twin(call_record, tmp_path, call_id):
+    path = tmp_path / f"{call_id}.jsonl"
+    record = call_record([(s, t, i * 4000, i * 4000 + 3500) for i, (s, t) in enumerate(ROWS_CALL)],
+                         call_id=call_id, agent_id="A2002", team="信用卡组", started_at="2026-11-20T21:15:00+08:00")
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (call,), _ = read(path)
+    return call
+
+
+def write_csv(path, rows):
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_parquet(path, rows):
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def comparable(call):
+    return {k: v for k, v in dataclasses.asdict(call).items() if k != "source"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("order_column", ["utterance_index", "seq", "turn", "order"])
+def test_rows_give_the_same_call_as_jsonl(tmp_path, call_record, fmt, order_column):
+    rows = utterance_rows("R-1", order_column, start_index=1)
+    random.Random(7).shuffle(rows)
+    assert [r[order_column] for r in rows] != sorted(r[order_column] for r in rows), "rows must be shuffled"
+    path = (write_csv if fmt == "csv" else write_parquet)(tmp_path / f"night.{fmt}", rows)
+    (call,), rejections = read(path)
+    assert rejections == []
+    assert comparable(call) == comparable(jsonl_twin(call_record, tmp_path, "R-1"))
+    assert call.source == str(path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_several_calls_in_one_table(tmp_path, fmt):
+    rows = utterance_rows("R-1") + utterance_rows("R-2", started_at="2026-11-21T08:00:00+08:00")
+    rows = rows[::-1]
+    path = (write_csv if fmt == "csv" else write_parquet)(tmp_path / f"night.{fmt}", rows)
+    calls, rejections = read(path)
+    assert rejections == []
+    assert [(c.call_id, c.call_date) for c in calls] == [("R-2", date(2026, 11, 21)), ("R-1", date(2026, 11, 20))]
+    assert all([u.text for u in c.utterances] == [t for _, t in ROWS_CALL] for c in calls)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("column", ["call_id", "agent_id", "started_at", "speaker", "text"])
+def test_missing_column_is_named(tmp_path, fmt, column):
+    rows = [{k: v for k, v in r.items() if k != column} for r in utterance_rows("R-1")]
+    path = (write_csv if fmt == "csv" else write_parquet)(tmp_path / f"night.{fmt}", rows)
+    calls, (rejection,) = read(path)
+    assert calls == []
+    assert (rejection.source, rejection.location) == (str(path), "rows 1-4")
+    assert rejection.field == f"column {column}"
+    assert rejection.reason == "missing from the file header"
+
+
+def test_missing_order_column_is_named(tmp_path):
+    rows = [{k: v for k, v in r.items() if k != "utterance_index"} for r in utterance_rows("R-1")]
+    _, (rejection,) = read(write_csv(tmp_path / "night.csv", rows))
+    assert rejection.field == "column one of utterance_index/seq/turn/order"
+
+
+def test_rows_of_a_bad_call_are_named(tmp_path):
+    rows = utterance_rows("R-1") + utterance_rows("R-2")
+    rows[5]["speaker"] = "机器人"
+    rows[6]["utterance_index"] = "third"
+    rows += utterance_rows("R-3")
+    rows[9]["speaker"] = "机器人"
+    path = write_csv(tmp_path / "night.csv", rows)
+    calls, rejections = read(path)
+    assert [c.call_id for c in calls] == ["R-1"]
+    assert [(r.location, r.field) for r in rejections] == [
+        ("row 7", "utterance_index"),
+        ("rows 9-12", "utterances[1].speaker"),
+    ]
+    assert rejections[0].reason == "not an integer in row 7"
+    assert rejections[1].call_id == "R-3"
+    assert "机器人" in rejections[1].raw and "third" in rejections[0].raw
+
+
+@pytest.mark.xfail(reason="BUG: _read_rows yields a bad ordering value as a bare RecordError, so iter_records "
+                          "writes the Rejection with call_id '' although every row of the call has one",
+                   strict=True)
+def test_bad_order_value_keeps_the_call_id(tmp_path):
+    rows = utterance_rows("R-2")
+    rows[2]["utterance_index"] = "third"
+    _, (rejection,) = read(write_csv(tmp_path / "night.csv", rows))
+    assert rejection.call_id == "R-2"
+
+
+def test_empty_cells_are_missing_timestamps(tmp_path):
+    rows = utterance_rows("R-1")
+    rows[0]["start_ms"] = rows[0]["end_ms"] = ""
+    (call,), _ = read(write_csv(tmp_path / "night.csv", rows))
+    assert (call.utterances[0].start_ms, call.utterances[0].end_ms) == (None, None)
+
+
+@pytest.mark.xfail(reason="BUG: _millis accepts 900.0 from JSON and Parquet but not the CSV text '900.0', "
+                          "which pandas writes for an integer column with one empty cell: every call of "
+                          "such a file is rejected", strict=True)
+def test_csv_float_milliseconds(tmp_path):
+    rows = utterance_rows("R-1")
+    for r in rows:
+        r["end_ms"] = f"{r['end_ms']}.0"
+    rows[0]["end_ms"] = ""
+    calls, rejections = read(write_csv(tmp_path / "night.csv", rows))
+    assert rejections == []
+    assert calls[0].utterances[1].end_ms == 7500
+
+
+def test_unreadable_file_is_one_rejection(tmp_path, make_call):
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"call_id,text\n\xff\xfe\xfa,\x80\x81\n")
+    ok = make_call(call_id="OK-1")
+    calls, rejections = read(bad, ok)
+    assert [c.call_id for c in calls] == ["OK-1"]
+    (rejection,) = rejections
+    assert (rejection.source, rejection.location, rejection.field) == (str(bad), "(file)", "(file)")
+    assert rejection.reason.startswith("cannot read file")
+
+
+# --------------------------------------------------------------------------- discover
+
+@pytest.fixture
+def input_tree(tmp_path):
+    root = tmp_path / "incoming"
+    for name in ["a.jsonl", "b.csv", "sub/c.parquet", "sub/deeper/d.JSONL", "notes.txt", "_staging/x.jsonl",
+                 ".hidden/y.jsonl", "sub/_tmp/z.csv"]:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("", encoding="utf-8")
+    return root
+
+
+def test_discover_a_file(input_tree):
+    assert discover(input_tree / "a.jsonl") == [input_tree / "a.jsonl"]
+    assert discover(str(input_tree / "b.csv")) == [input_tree / "b.csv"]
+
+
+def test_discover_a_folder(input_tree):
+    assert discover(input_tree) == sorted([input_tree / "a.jsonl", input_tree / "b.csv",
+                                           input_tree / "sub" / "c.parquet", input_tree / "sub" / "deeper" / "d.JSONL"])
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("*.jsonl", ["a.jsonl"]),
+    ("*.csv", ["b.csv"]),
+    ("sub/*.parquet", ["sub/c.parquet"]),
+    ("**/*.parquet", ["sub/c.parquet"]),
+    ("[ab].*", ["a.jsonl", "b.csv"]),
+])
+def test_discover_a_glob(input_tree, pattern, expected):
+    assert discover(f"{input_tree}/{pattern}") == [input_tree / e for e in expected]
+
+
+@pytest.mark.parametrize("target", ["missing.jsonl", "nothing/*.jsonl", "empty_dir"])
+def test_discover_nothing_is_an_input_error(tmp_path, target):
+    (tmp_path / "empty_dir").mkdir()
+    with pytest.raises(InputError) as info:
+        discover(tmp_path / target)
+    assert str(tmp_path / target) in str(info.value)
+    assert "no input files found" in str(info.value)
+
+
+def test_discover_unsupported_file_is_an_input_error(input_tree):
+    with pytest.raises(InputError) as info:
+        discover(input_tree / "notes.txt")
+    assert "unsupported file type" in str(info.value)
+    assert "notes.txt" in str(info.value)

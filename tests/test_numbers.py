@@ -1,0 +1,219 @@
+"""numbers: find long numbers in ASR text (any script), tell card/ID/mobile apart, mask them."""
+import pytest
+
+from scorers.normalize import normalize
+from scorers.numbers import classify, digit_text, find_runs, mask_digits, mask_text
+
+
+def runs(text, **kw):
+    return [(r.start, r.end, r.digits) for r in find_runs(text, **kw)]
+
+
+# --------------------------------------------------------------------------- find_runs
+
+@pytest.mark.parametrize("text, expected", [
+    ("卡号6222021001234567896对吗", [(2, 21, "6222021001234567896")]),
+    ("卡号6222 0210 0123 4567 896", [(2, 25, "6222021001234567896")]),
+    ("6222-0210-0123-4567-896", [(0, 23, "6222021001234567896")]),
+    ("六二二二零二幺零零幺二三四五六七八九六", [(0, 19, "6222021001234567896")]),
+    ("手机幺三八洞洞幺三八洞洞洞", [(2, 13, "13800138000")]),
+    ("尾号两两两两三三三三", [(2, 10, "22223333")]),
+    ("号码〇一三八", []),  # 6 digits: short
+    ("幺38 0013 八000", [(0, 13, "13800138000")]),  # numerals and digits mixed
+    ("号码138 0013 8000吗", [(2, 15, "13800138000")]),
+    ("号码138、0013、8000", [(2, 15, "13800138000")]),
+    ("身份证11010519491231002X号", [(3, 21, "11010519491231002X")]),
+    ("身份证11010519491231002x", [(3, 21, "11010519491231002X")]),
+    ("身份证11010519491231002叉", [(3, 21, "11010519491231002X")]),
+    ("电话0564-3321678", [(2, 14, "05643321678")]),
+    ("abc13800138000def", [(3, 14, "13800138000")]),
+    ("我的号码是13800138000。", [(5, 16, "13800138000")]),
+    ("号13800138000号", [(1, 12, "13800138000")]),
+    ("两个号码13800138000和13900139000", [(4, 15, "13800138000"), (16, 27, "13900139000")]),
+    ("1234567", [(0, 7, "1234567")]),
+    ("123456", []),
+    ("95588", []),
+    ("尾号1234", []),
+    ("两千块", []),
+    ("一万五千元", []),
+    ("2026年11月20日", []),
+    ("", []),
+])
+def test_find_runs(text, expected):
+    assert runs(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "卡号6222 0210 0123 4567 896对吗",
+    "手机幺三八洞洞幺三八洞洞洞好的",
+    "您的身份证是11010519491231002叉吗",
+    "幺38 0013 八000",
+])
+def test_spans_point_into_the_original_text(text):
+    (run,) = find_runs(text)
+    original = text[run.start:run.end]
+    assert digit_text(original).replace(" ", "").replace("叉", "X").upper() == run.digits
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Chinese characters on either side: a \b boundary would miss these
+    ("号码13800138000号", [(2, 13)]),
+    ("卡6222021001234567896卡", [(1, 20)]),
+    # a long run is taken whole, never a 7-digit window out of it
+    ("x12345678901234567890123y", [(1, 24)]),
+    # digits next to the run extend it; a 6-digit neighbour joined by a space makes one run
+    ("123456 7", [(0, 8)]),
+])
+def test_digit_lookarounds(text, expected):
+    assert [(r.start, r.end) for r in find_runs(text)] == expected
+
+
+@pytest.mark.parametrize("text, min_digits, expected", [
+    ("尾号1234567", 7, 1),
+    ("尾号1234567", 11, 0),
+    ("13800138000", 11, 1),
+    ("1380013800", 11, 0),
+])
+def test_min_digits(text, min_digits, expected):
+    assert len(find_runs(text, min_digits=min_digits)) == expected
+
+
+# --------------------------------------------------------------------------- classify
+
+@pytest.mark.parametrize("digits, expected", [
+    # bank cards: Luhn
+    ("6222021001234567896", "card"),
+    ("4111111111111111", "card"),
+    ("6228480000000000000", "card"),
+    ("622588000000002", "card"),
+    ("6222021001234567890", None),   # Luhn fails
+    ("4111111111111112", None),
+    ("411111111116", None),          # Luhn-valid but 12 digits: too short for a card
+    # resident ID (GB 11643): check character and a real birth date
+    ("11010519491231002X", "id"),
+    ("440301199003071230", "id"),
+    ("110105200002290013", "id"),    # 29 Feb 2000
+    ("110105194912310021", None),    # wrong check character
+    ("110105199902300015", None),    # 30 Feb, check character right
+    ("110105190002290017", None),    # 1900 was no leap year
+    ("440301189912310017", None),    # born before 1900
+    ("110105299901010014", None),    # born in the future
+    ("11010519491231002", None),     # 17 characters
+    # mobile numbers
+    ("13800138000", "mobile"),
+    ("19912345678", "mobile"),
+    ("8613800138000", "mobile"),
+    ("12800138000", None),
+    ("10800138000", None),
+    ("1380013800", None),
+    ("138001380001", None),
+    # landlines, hotlines
+    ("05643321678", None),
+    ("95588", None),
+])
+def test_classify(digits, expected):
+    assert classify(digits) == expected
+
+
+def test_landline_with_area_code_is_not_a_personal_number():
+    (run,) = find_runs("请拨打0564-3321678")
+    assert run.digits == "05643321678"
+    assert classify(run.digits) is None
+
+
+# --------------------------------------------------------------------------- masking
+
+@pytest.mark.parametrize("digits, expected", [
+    ("1234567", "***4567"),
+    ("1234567890", "******7890"),
+    ("13800138000", "138****8000"),
+    ("05643321678", "056****1678"),
+    ("6222021001234567896", "6222***********7896"),
+    ("11010519491231002X", "1101**********002X"),
+])
+def test_mask_digits(digits, expected):
+    assert mask_digits(digits) == expected
+    assert len(mask_digits(digits)) == len(digits)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("卡号6222021001234567896对吗", "卡号6222***********7896对吗"),
+    ("卡号6222 0210 0123 4567 896", "卡号6222***********7896"),
+    ("6222-0210-0123-4567-896", "6222***********7896"),
+    ("六二二二零二幺零零幺二三四五六七八九六", "6222***********7896"),
+    ("手机幺三八洞洞幺三八洞洞洞", "手机138****8000"),
+    ("手机两三八零零一三八零零零", "手机238****8000"),
+    ("身份证11010519491231002X", "身份证1101**********002X"),
+    ("身份证11010519491231002叉", "身份证1101**********002X"),
+    ("号码138 0013 8000吗", "号码138****8000吗"),
+    ("两个号码13800138000和13900139000", "两个号码138****8000和139****9000"),
+])
+def test_mask_text(text, expected):
+    assert mask_text(text) == expected
+
+
+LONG_NUMBERS = [
+    "您的卡号是6222021001234567896,对吗",
+    "卡号6222 0210 0123 4567 896",
+    "卡号6222-0210-0123-4567-896",
+    "六二二二零二幺零零幺二三四五六七八九六",
+    "手机幺三八洞洞幺三八洞洞洞",
+    "手机幺三八 洞洞幺三 八洞洞洞",
+    "身份证幺幺零幺零五幺九四九幺二三幺零零二叉",
+    "身份证110105 19491231 002X",
+    "电话0564-3321678",
+    "号码13800138000,备用13900139000",
+    "12345678901234567890123",
+]
+
+
+@pytest.mark.parametrize("text", LONG_NUMBERS)
+def test_no_long_run_survives_masking(text):
+    masked = mask_text(text)
+    assert find_runs(masked, min_digits=11) == []
+    assert find_runs(masked) == []  # nothing of 7+ digits either
+
+
+@pytest.mark.parametrize("text", LONG_NUMBERS)
+def test_masked_form_keeps_the_last_four(text):
+    (run,) = find_runs(text)[:1]
+    assert run.digits[-4:] in mask_text(text)
+
+
+@pytest.mark.parametrize("text", LONG_NUMBERS)
+def test_masking_is_idempotent(text):
+    assert mask_text(mask_text(text)) == mask_text(text)
+
+
+@pytest.mark.parametrize("text", [
+    "尾号1234",
+    "后四位0123",
+    "请拨打95588",
+    "金额5000元",
+    "还款3,500.00元",
+    "利率3.85%",
+    "2026年11月20日",
+    "一万两千元",
+    "两千块",
+    "6222 **** **** 0123",
+    "138****8000",
+    "123456",
+    "",
+])
+def test_short_numbers_are_untouched(text):
+    assert mask_text(text) == text
+
+
+@pytest.mark.xfail(reason="BUG: mask_text/find_runs work on the raw text and know neither full-width digits "
+                          "nor full-width separators (，　－), while info_leak detects the number on the "
+                          "normalised text: the number is flagged as leaked and left in clear in the evidence",
+                   strict=True)
+@pytest.mark.parametrize("text", [
+    "您的号码是幺三八，洞洞幺三，八洞洞洞",
+    "您的号码是138，0013，8000",
+    "您的号码是138　0013　8000",
+    "您的手机号是１３８００１３８０００",
+])
+def test_numbers_found_on_normalised_text_are_masked(text):
+    assert find_runs(normalize(text), min_digits=11), "precondition: a full number after normalisation"
+    assert find_runs(normalize(mask_text(text)), min_digits=11) == []

@@ -1,0 +1,133 @@
+"""store: staged writes, partitioned datasets, replacing rows of re-scored calls."""
+import json
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import scorers.store as store
+from scorers.store import STAGING, StagedWrite, read_dataset
+
+D1, D2 = date(2026, 11, 20), date(2026, 11, 21)
+SCHEMA = pa.schema([("call_id", pa.string()), ("rubric_id", pa.string()), ("score", pa.float64())])
+
+
+def table(*rows):
+    return pa.Table.from_pylist([{"call_id": c, "rubric_id": r, "score": s} for c, r, s in rows], schema=SCHEMA)
+
+
+def write(out, rows, dates, stem, days=None):
+    writer = StagedWrite(out)
+    writer.write_partitioned("calls", table(*rows), dates, set(dates) if days is None else days, stem)
+    writer.commit({"run_id": writer.run_id})
+    return writer
+
+
+def rows_of(out):
+    t = read_dataset(out, "calls")
+    if t is None:
+        return []
+    return sorted((r["call_id"], r["rubric_id"], r["score"], r["call_date"]) for r in t.to_pylist())
+
+
+def visible_files(out):
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+def test_read_dataset_of_nothing(tmp_path):
+    assert read_dataset(tmp_path, "calls") is None
+    (tmp_path / "calls" / "call_date=2026-11-20").mkdir(parents=True)
+    assert read_dataset(tmp_path, "calls") is None
+
+
+def test_partitioned_write_and_read_back(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0), ("C3", "default", 50.0)], [D1, D1, D2],
+          "part-a")
+    assert sorted(p for p in visible_files(tmp_path) if not p.startswith("_runs")) == [
+        "calls/call_date=2026-11-20/part-a.parquet", "calls/call_date=2026-11-21/part-a.parquet"]
+    assert rows_of(tmp_path) == [("C1", "default", 90.0, D1), ("C2", "default", 70.0, D1),
+                                 ("C3", "default", 50.0, D2)]
+    t = read_dataset(tmp_path, "calls")
+    assert t.schema.field("call_date").type == pa.date32()
+    # the partition key is not stored inside the files
+    assert pq.read_schema(tmp_path / "calls" / "call_date=2026-11-20" / "part-a.parquet").names == SCHEMA.names
+
+
+def test_commit_records_the_run_and_cleans_staging(tmp_path):
+    writer = write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    manifest = json.loads((tmp_path / "_runs" / f"{writer.run_id}.json").read_text(encoding="utf-8"))
+    assert manifest == {"run_id": writer.run_id}
+    assert not (tmp_path / STAGING).exists()
+
+
+def test_a_day_with_no_rows_gets_an_empty_file(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a", days={D1, D2})
+    empty = pq.read_table(tmp_path / "calls" / "call_date=2026-11-21" / "part-a.parquet")
+    assert empty.num_rows == 0 and empty.schema.equals(SCHEMA)
+
+
+def test_same_stem_replaces_its_files(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0)], [D1, D2], "part-a")
+    write(tmp_path, [("C1", "default", 80.0)], [D1], "part-a")
+    assert rows_of(tmp_path) == [("C1", "default", 80.0, D1)]
+    assert not (tmp_path / "calls" / "call_date=2026-11-21" / "part-a.parquet").exists()
+
+
+def test_rows_with_the_same_key_in_other_files_are_dropped(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0), ("C1", "strict", 60.0)], [D1, D1, D1],
+          "part-a")
+    write(tmp_path, [("C1", "default", 40.0)], [D1], "part-b")
+    assert rows_of(tmp_path) == [("C1", "default", 40.0, D1), ("C1", "strict", 60.0, D1),
+                                 ("C2", "default", 70.0, D1)]
+
+
+def test_file_left_without_rows_is_deleted(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    write(tmp_path, [("C1", "default", 40.0)], [D1], "part-b")
+    assert [p for p in visible_files(tmp_path) if p.startswith("calls/")] == [
+        "calls/call_date=2026-11-20/part-b.parquet"]
+
+
+def test_abort_leaves_nothing(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    before = {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)}
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(("C1", "default", 10.0)), [D1], {D1}, "part-a")
+    writer.write_text("rejected/part-a.jsonl", "{}\n")
+    assert (tmp_path / STAGING).exists()
+    writer.abort()
+    assert {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)} == before
+    assert not (tmp_path / STAGING).exists()
+
+
+def test_staged_files_are_invisible_to_readers_until_commit(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(("C2", "default", 10.0)), [D1], {D1}, "part-b")
+    assert rows_of(tmp_path) == [("C1", "default", 90.0, D1)]
+    writer.commit({})
+    assert rows_of(tmp_path) == [("C1", "default", 90.0, D1), ("C2", "default", 10.0, D1)]
+
+
+def test_failure_while_staging_changes_nothing(tmp_path, monkeypatch):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0)], [D1, D2], "part-a")
+    before = {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)}
+    original, calls = store.pq.write_table, []
+
+    def failing(*args, **kw):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return original(*args, **kw)
+
+    monkeypatch.setattr(store.pq, "write_table", failing)
+    writer = StagedWrite(tmp_path)
+    with pytest.raises(OSError):
+        try:
+            writer.write_partitioned("calls", table(("C1", "default", 1.0), ("C2", "default", 2.0)), [D1, D2],
+                                     {D1, D2}, "part-a")
+        except BaseException:
+            writer.abort()
+            raise
+    assert {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)} == before
