@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorers.batch import aggregate_days, load_batch, score_calls, write_batch  # noqa: E402
+from scorers.batch import load_batch, score_calls, write_batch  # noqa: E402
 from scorers.rubric import load_rubric  # noqa: E402
 
 GENERATOR = ROOT.parent / "shared" / "bench" / "gen_calls.py"
@@ -57,7 +57,6 @@ def main() -> None:
     t3 = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         summary = write_batch(Path(out), batch, scored, rubric)
-        aggregate_days(Path(out), summary.dates, rubric)
     t4 = time.perf_counter()
 
     n = len(batch.calls)

@@ -1,6 +1,7 @@
 """Prefect flows: the nightly scoring job as the process reads.
 
-discover → load and validate → score (in chunks) → write → aggregate.
+discover → load and validate → score (in chunks) → write → aggregate, and
+nothing becomes visible until the last step commits.
 Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
 same code runs without Prefect (``callqa score``). Runs locally with no server
 (Prefect starts a temporary one); chunks are the unit a Dask task runner
@@ -55,13 +56,16 @@ def score_chunk(calls: list[Call], rubric_path: str) -> list:
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str) -> steps.BatchSummary:
-    return steps.write_batch(Path(out), loaded, scored, rubric_at(rubric_path))
+def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str) -> steps.StagedBatch:
+    """Stage calls, findings, compliance and rejected records; nothing is visible yet."""
+    return steps.stage_batch(Path(out), loaded, scored, rubric_at(rubric_path))
 
 
 @task(cache_policy=NO_CACHE)
-def aggregate_agents(out: str, days: list[str], rubric_path: str) -> list[Path]:
-    return steps.aggregate_days(Path(out), days, rubric_at(rubric_path))
+def aggregate_agents(staged: steps.StagedBatch, rubric_path: str) -> steps.BatchSummary:
+    """Recompute the touched days' agent figures, then commit everything at once."""
+    steps.stage_agents(staged, rubric_at(rubric_path))
+    return steps.commit_batch(staged)
 
 
 @flow(name="nightly_scoring", log_prints=True)
@@ -72,8 +76,12 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RU
     loaded = load_and_validate(input_path)
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
     scored = [s for chunk in score_chunk.map(chunks, rubric_path).result() for s in chunk] if chunks else []
-    summary = write_scorecards(out, loaded, scored, rubric_path)
-    aggregate_agents(out, summary.dates, rubric_path)
+    staged = write_scorecards(out, loaded, scored, rubric_path)
+    try:
+        summary = aggregate_agents(staged, rubric_path)
+    except BaseException:
+        staged.writer.abort()  # nothing of this run becomes visible
+        raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
     return summary
 

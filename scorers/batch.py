@@ -1,4 +1,4 @@
-"""One night's batch, as plain functions: load → score → write → aggregate.
+"""One night's batch, as plain functions: load → score → stage → aggregate → commit.
 
 The Prefect flow (``pipelines/flows.py``) calls these same functions as tasks;
 ``callqa score`` calls :func:`run_batch` directly. Nothing here knows about
@@ -83,22 +83,30 @@ def batch_key(files: list[Path], rubric: Rubric) -> str:
     return "part-" + hashlib.sha1(ident.encode()).hexdigest()[:12]
 
 
-def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
-                started: float | None = None) -> BatchSummary:
-    """Stage every output of the batch, then commit them together."""
-    out.mkdir(parents=True, exist_ok=True)
+@dataclass
+class StagedBatch:
+    """A batch's scorecards staged but not yet visible: ``commit_batch`` makes them so."""
+
+    writer: StagedWrite
+    summary: BatchSummary
+    stem: str
+    days: set[date]  # the days whose agent figures must be recomputed
+
+
+def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+                started: float | None = None) -> StagedBatch:
+    """Stage calls, findings, compliance and rejected records of the batch."""
     stem = batch_key(batch.files, rubric)
-    writer = StagedWrite(out)
+    writer = StagedWrite(Path(out))
     try:
-        calls = calls_table(scored, rubric)
         call_dates = [s.call.call_date for s in scored]
         f_rows, f_dates = findings_rows(scored)
         c_rows, c_dates = compliance_rows(f_rows, f_dates, rubric)
         days = set(call_dates)
-        comp = compliance_table(c_rows)
-        writer.write_partitioned("calls", calls, call_dates, days, stem)
-        writer.write_partitioned("findings", findings_table(f_rows), f_dates, days, stem)
-        writer.write_partitioned("compliance", comp, c_dates, days, stem)
+        replace = {(s.call.call_id, s.rubric_id) for s in scored}
+        writer.write_partitioned("calls", calls_table(scored, rubric), call_dates, days, stem, replace)
+        writer.write_partitioned("findings", findings_table(f_rows), f_dates, days, stem, replace)
+        writer.write_partitioned("compliance", compliance_table(c_rows), c_dates, days, stem, replace)
         rejected = Path("rejected") / f"{stem}.jsonl"
         if batch.rejections:
             writer.write_text(rejected, "".join(
@@ -107,43 +115,52 @@ def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
                 for r in batch.rejections))
         else:
             writer.delete(rejected)
-        summary = summarize(writer.run_id, out, batch, scored, rubric, started)
-        writer.commit({"run_id": writer.run_id, "batch": stem, "rubric": summary.rubric,
-                       "files": summary.files, "calls_scored": summary.calls_scored,
-                       "rejected": summary.rejected, "dates": summary.dates,
-                       "violations": summary.violations, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        return summary
+        summary = summarize(writer.run_id, Path(out), batch, scored, rubric, started)
+        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d})
     except BaseException:
         writer.abort()
         raise
 
 
-def aggregate_days(out: Path, days: Iterable[str | date], rubric: Rubric) -> list[Path]:
-    """Recompute ``agents/`` for ``days`` from every call stored for those days."""
-    out = Path(out)
-    writer = StagedWrite(out)
-    written = []
+def stage_agents(staged: StagedBatch, rubric: Rubric) -> list[date]:
+    """Recompute ``agents/`` for every day the batch touches, from all of that day's calls."""
+    writer = staged.writer
+    for day in sorted(staged.days):
+        part = f"call_date={day.isoformat()}"
+        calls = _read_files(writer.current_files(Path("calls") / part))
+        relative = Path("agents") / part / "agents.parquet"
+        if calls is None or calls.empty:
+            writer.delete(relative)
+            continue
+        compliance = _read_files(writer.current_files(Path("compliance") / part))
+        if compliance is None:
+            compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
+        writer.write_table(relative, agent_day_table(calls, compliance, rubric.criterion_ids))
+    return sorted(staged.days)
+
+
+def commit_batch(staged: StagedBatch) -> BatchSummary:
+    s = staged.summary
+    staged.writer.commit({"run_id": staged.writer.run_id, "batch": staged.stem, "rubric": s.rubric,
+                          "files": s.files, "calls_scored": s.calls_scored, "rejected": s.rejected,
+                          "dates": s.dates, "violations": s.violations,
+                          "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    return s
+
+
+def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+                started: float | None = None) -> BatchSummary:
+    """Stage every output of the batch, agents included, then commit them together."""
+    staged = stage_batch(out, batch, scored, rubric, started)
     try:
-        for day in sorted({date.fromisoformat(str(d)) for d in days}):
-            part = f"call_date={day.isoformat()}"
-            calls = _read_partition(out / "calls" / part)
-            if calls is None:
-                continue
-            compliance = _read_partition(out / "compliance" / part)
-            if compliance is None:
-                compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
-            relative = Path("agents") / part / "agents.parquet"
-            writer.write_table(relative, agent_day_table(calls, compliance, rubric.criterion_ids))
-            written.append(out / relative)
-        writer.commit({"run_id": writer.run_id, "step": "aggregate", "days": [str(d) for d in days]})
-        return written
+        stage_agents(staged, rubric)
+        return commit_batch(staged)
     except BaseException:
-        writer.abort()
+        staged.writer.abort()
         raise
 
 
-def _read_partition(folder: Path) -> pd.DataFrame | None:
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+def _read_files(files: list[Path]) -> pd.DataFrame | None:
     if not files:
         return None
     return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive").to_pandas()
@@ -175,6 +192,4 @@ def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric,
     if on_loaded:
         on_loaded(batch)
     scored = score_calls(batch.calls, rubric, progress)
-    summary = write_batch(Path(out), batch, scored, rubric, started)
-    aggregate_days(Path(out), summary.dates, rubric)
-    return summary
+    return write_batch(Path(out), batch, scored, rubric, started)

@@ -11,7 +11,7 @@ import csv
 import glob
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -43,8 +43,8 @@ class Rejection:
 
 
 class RecordError(ValueError):
-    def __init__(self, field: str, reason: str):
-        self.field, self.reason = field, reason
+    def __init__(self, field: str, reason: str, call_id: str = ""):
+        self.field, self.reason, self.call_id = field, reason, call_id
         super().__init__(f"{field}: {reason}")
 
 
@@ -81,10 +81,13 @@ def _text_field(record: dict, key: str, required: bool = True) -> str:
 def _millis(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip()) if "." in value else int(value.strip())
+        except ValueError:
+            raise RecordError(field, f"must be an integer number of milliseconds, got {value!r}") from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordError(field, f"must be an integer number of milliseconds, got {value!r}")
     if value < 0:
@@ -98,6 +101,11 @@ def parse_started_at(value: str) -> datetime:
     except ValueError:
         raise RecordError("started_at", f"not an ISO 8601 date-time: {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+def call_date_of(moment: datetime) -> date:
+    """The bank's business day of a call: its date in Beijing time, however the vendor wrote it."""
+    return moment.astimezone(CHINA).date()
 
 
 def build_call(record: Any, source: str) -> Call:
@@ -129,11 +137,11 @@ def build_call(record: Any, source: str) -> Call:
         utterances.append(Utterance(speaker, text, start, end))
     return Call(call_id=call_id, agent_id=agent_id, utterances=utterances,
                 team=_text_field(record, "team", False), channel=_text_field(record, "channel", False),
-                started_at=moment.isoformat(), call_date=moment.date(), source=source)
+                started_at=moment.isoformat(), call_date=call_date_of(moment), source=source)
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, str, Any]]:
-    with path.open(encoding="utf-8", errors="replace") as f:
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
         for n, line in enumerate(f, start=1):
             if not line.strip():
                 continue
@@ -174,7 +182,7 @@ def _read_rows(path: Path) -> Iterator[tuple[str, str, Any]]:
             numbered.sort(key=lambda nr: int(str(nr[1][order]).strip()))
         except ValueError:
             bad = next(n for n, r in numbered if not str(r[order]).strip().lstrip("-").isdigit())
-            yield f"row {bad}", raw, RecordError(order, f"not an integer in row {bad}")
+            yield f"row {bad}", raw, RecordError(order, f"not an integer in row {bad}", call_id)
             continue
         head = numbered[0][1]
         record = {k: head.get(k) for k in ("call_id", "agent_id", "team", "channel", "started_at")}
@@ -195,7 +203,8 @@ def iter_records(files: list[Path]) -> Iterator[Call | Rejection]:
             yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
             continue
         for location, raw, record in records:
-            call_id = str(record.get("call_id", "")) if isinstance(record, dict) else ""
+            call_id = (str(record.get("call_id") or "") if isinstance(record, dict)
+                       else getattr(record, "call_id", ""))
             try:
                 if isinstance(record, RecordError):
                     raise record

@@ -26,8 +26,10 @@ _VARIANTS = {
 # Characters OpenCC leaves alone by themselves but converts inside phrases (著急 → 着急).
 _CONVERTED_IN_PHRASES = "著乾瞭彆麼於佔麽隻裡"
 
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+FULL_WIDTH[0x3000] = 0x20  # ideographic space
+# ASCII-only lower-casing: str.lower() turns some letters (İ) into two characters
+_LOWER_ASCII = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +67,7 @@ def normalize(text: str) -> str:
     >>> normalize("您先別著急，LPR")
     '您先别着急,lpr'
     """
-    out = to_simplified(text.translate(_FULL_WIDTH)).lower()
+    out = to_simplified(text.translate(FULL_WIDTH)).translate(_LOWER_ASCII)
     for variant, standard in _VARIANTS.items():
         if variant in out:
             out = out.replace(variant, standard)

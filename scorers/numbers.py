@@ -15,6 +15,8 @@ from datetime import date
 from stdnum import luhn
 from stdnum.cn import ric
 
+from scorers.normalize import FULL_WIDTH
+
 SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "00011223456789")
 
 # A run of at least 7 digits, single separators allowed between digits, an
@@ -37,8 +39,8 @@ class NumberRun:
 
 
 def digit_text(text: str) -> str:
-    """``text`` with spoken numerals mapped to ASCII digits (same length)."""
-    return text.translate(SPOKEN_DIGITS)
+    """``text`` with full-width characters and spoken numerals mapped to ASCII (same length)."""
+    return text.translate(FULL_WIDTH).translate(SPOKEN_DIGITS)
 
 
 def find_runs(text: str, min_digits: int = MASK_FROM_DIGITS) -> list[NumberRun]:

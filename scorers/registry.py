@@ -84,6 +84,13 @@ def create_scorer(name: str, params: dict[str, Any] | None, base_dir: Path, crit
                           f"unknown parameter for {name}{closest(key, factory.defaults)}; "
                           f"known: {', '.join(factory.defaults)}")
     merged = {**factory.defaults, **(params or {})}
+    for key, default in factory.defaults.items():
+        value = merged[key]
+        if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ConfigError(file, f"criteria.{criterion}.params.{key}",
+                              f"must be a whole number ≥ 0 (default {default}), got {value!r}")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(file, f"criteria.{criterion}.params.{key}", f"must be a file path, got {value!r}")
     scorer = factory.build(merged, base_dir, criterion)
     scorer.criterion = criterion
     return scorer

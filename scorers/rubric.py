@@ -114,6 +114,9 @@ def load_rubric(path: Path | str, build: bool = True) -> Rubric:
     criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
     if sum(c.weight for c in criteria) <= 0:
         raise ConfigError(file, "criteria", "the weights add up to zero")
+    if isinstance(data["version"], float) or not isinstance(data["version"], (str, int)):
+        raise ConfigError(file, "version", f"write the version as quoted text, e.g. \"{data['version']}\": "
+                                           "YAML reads 2026.10 as the number 2026.1")
     return Rubric(id=str(data["id"]), version=str(data["version"]), name=str(data.get("name", data["id"])),
                   pass_score=_number(data.get("pass_score", 60), file, "pass_score", 0, 100),
                   criteria=criteria, path=file.resolve())

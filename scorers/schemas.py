@@ -17,7 +17,7 @@ CALL_FIELDS = [
 ]
 CALL_TAIL = [
     ("n_findings", pa.int32()), ("n_violations", pa.int32()), ("n_utterances", pa.int32()),
-    ("duration_s", pa.float64()), ("source", pa.string()), ("scored_at", pa.timestamp("s", tz="UTC")),
+    ("duration_s", pa.float64()), ("source", pa.string()), ("scored_at", pa.timestamp("ms", tz="UTC")),
 ]
 
 FINDINGS = pa.schema([

@@ -1,11 +1,16 @@
 """Writing scorecards so that a crash never leaves half an output.
 
 Everything a run writes goes first to ``OUT/_staging/<run>/`` (readers skip
-names starting with ``_``), then each file is moved into place with an atomic
-rename. Files are named by the batch (its sources and rubric), so scoring the
-same input again replaces its files; rows of the same calls in other files of
-the same partition are removed in the same commit, so a call never counts
-twice.
+names starting with ``_``). Commit writes a journal of the planned moves, then
+moves each file into place with an atomic rename, then removes the journal. A
+run that dies part-way through the moves leaves its journal and staged files
+behind; the next run rolls that commit forward before doing anything else, so
+the datasets never stay half updated. A run that dies before commit leaves
+nothing visible; its staging folder is removed by the next run.
+
+Files are named by the batch (its sources and rubric), so scoring the same
+input again replaces its files; rows of the same calls in any other file of a
+dataset (any day) are removed in the same commit, so a call never counts twice.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +30,7 @@ import pyarrow.parquet as pq
 from scorers.schemas import PARTITION
 
 STAGING = "_staging"
+JOURNAL = "journal.json"
 
 
 def read_dataset(root: Path | str, name: str) -> pa.Table | None:
@@ -35,23 +42,58 @@ def read_dataset(root: Path | str, name: str) -> pa.Table | None:
     return dataset.to_table()
 
 
+def partition_day(path: Path) -> date | None:
+    """The call_date of a file in ``dataset/call_date=YYYY-MM-DD/``."""
+    name = path.parent.name
+    return date.fromisoformat(name.split("=", 1)[1]) if name.startswith("call_date=") else None
+
+
+def _apply(out: Path, moves: list[tuple[str, str]], deletes: list[str]) -> None:
+    for staged, final in moves:
+        source, target = out / staged, out / final
+        if source.exists():  # already moved when rolling a commit forward
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    for relative in deletes:
+        (out / relative).unlink(missing_ok=True)
+
+
+def recover(out: Path) -> list[str]:
+    """Finish commits interrupted mid-way and clear abandoned staging folders; returns rolled-forward runs."""
+    staging = out / STAGING
+    rolled = []
+    for folder in sorted(staging.iterdir()) if staging.is_dir() else []:
+        journal = folder / JOURNAL
+        if journal.is_file():
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            _apply(out, [tuple(m) for m in plan["moves"]], plan["deletes"])
+            rolled.append(folder.name)
+        shutil.rmtree(folder, ignore_errors=True)
+    return rolled
+
+
 @dataclass
 class StagedWrite:
     """Collects a run's files in a staging folder and moves them into place on commit."""
 
     out: Path
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    _moves: list[tuple[Path, Path]] = field(default_factory=list)
-    _deletes: list[Path] = field(default_factory=list)
+    touched_days: set = field(default_factory=set)  # partitions whose existing files this run rewrites
+    _moves: dict = field(default_factory=dict)  # final relative path -> staged path
+    _deletes: set = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        recover(self.out)
         self.stage = self.out / STAGING / self.run_id
         self.stage.mkdir(parents=True, exist_ok=True)
 
-    def _staged(self, relative: Path) -> Path:
+    def _staged(self, relative: Path | str) -> Path:
+        relative = Path(relative)
         staged = self.stage / relative
         staged.parent.mkdir(parents=True, exist_ok=True)
-        self._moves.append((staged, self.out / relative))
+        self._moves[relative] = staged
+        self._deletes.discard(relative)
         return staged
 
     def write_table(self, relative: Path, table: pa.Table) -> None:
@@ -60,57 +102,66 @@ class StagedWrite:
     def write_text(self, relative: Path, text: str) -> None:
         self._staged(relative).write_text(text, encoding="utf-8")
 
-    def delete(self, relative: Path) -> None:
-        if (self.out / relative).exists():
-            self._deletes.append(self.out / relative)
+    def delete(self, relative: Path | str) -> None:
+        relative = Path(relative)
+        if (self.out / relative).exists() and relative not in self._moves:
+            self._deletes.add(relative)
+
+    def current_files(self, folder: Path) -> list[Path]:
+        """The Parquet files of ``folder`` (relative to OUT) as they will be after commit."""
+        on_disk = {f.relative_to(self.out) for f in (self.out / folder).glob("*.parquet")}
+        staged = {r for r in self._moves if r.parent == folder and r.suffix == ".parquet"}
+        return sorted(self._moves.get(r, self.out / r) for r in (on_disk | staged) - self._deletes)
 
     def write_partitioned(self, dataset: str, table: pa.Table, row_dates: list, days: set, file_stem: str,
+                          replace_keys: set[tuple] | None = None,
                           key_columns: tuple[str, ...] = ("call_id", "rubric_id")) -> None:
         """Write ``dataset/call_date=D/<file_stem>.parquet`` for every day D in ``days``.
 
         A day may get an empty file: it still replaces what an earlier run of
         the same batch wrote there. The batch's files on other days are
-        deleted, and rows with the same keys in other files of a partition
-        are dropped from those files.
+        deleted, and rows whose keys are in ``replace_keys`` (every call of
+        the batch; by default the keys in ``table``) are dropped from every
+        other file of the dataset.
         """
+        if replace_keys is None:
+            replace_keys = set(zip(*(table.column(k).to_pylist() for k in key_columns)))
         date_array = pa.array(row_dates, type=pa.date32())
         for day in sorted(days):
             part = table.filter(pc.equal(date_array, pa.scalar(day, pa.date32())))
-            relative = Path(dataset) / f"call_date={day.isoformat()}" / f"{file_stem}.parquet"
-            self.write_table(relative, part)
-            self._drop_elsewhere(relative, part, key_columns)
-        for old in (self.out / dataset).glob(f"call_date=*/{file_stem}.parquet"):
-            if old.parent.name.split("=", 1)[1] not in {d.isoformat() for d in days}:
-                self.delete(old.relative_to(self.out))
+            self.write_table(Path(dataset) / f"call_date={day.isoformat()}" / f"{file_stem}.parquet", part)
+        for existing in sorted((self.out / dataset).glob("call_date=*/*.parquet")):
+            relative = existing.relative_to(self.out)
+            if relative in self._moves:
+                continue
+            if existing.stem == file_stem:
+                self.delete(relative)  # this batch no longer has calls on that day
+                self.touched_days.add(partition_day(existing))
+                continue
+            self._drop_rows(existing, replace_keys, key_columns)
 
-    def _drop_elsewhere(self, relative: Path, part: pa.Table, keys: tuple[str, ...]) -> None:
-        folder = self.out / relative.parent
-        if not folder.is_dir():
+    def _drop_rows(self, path: Path, replace_keys: set[tuple], key_columns: tuple[str, ...]) -> None:
+        keys_only = pq.read_table(path, columns=list(key_columns))
+        rows = list(zip(*(keys_only.column(k).to_pylist() for k in key_columns)))
+        keep = [r not in replace_keys for r in rows]
+        if all(keep):
             return
-        new_keys = set(zip(*(part.column(k).to_pylist() for k in keys)))
-        for other in sorted(folder.glob("*.parquet")):
-            if other.name == relative.name:
-                continue
-            existing = pq.read_table(other)
-            if any(k not in existing.column_names for k in keys):
-                continue
-            rows = list(zip(*(existing.column(k).to_pylist() for k in keys)))
-            keep = [r not in new_keys for r in rows]
-            if all(keep):
-                continue
-            other_relative = other.relative_to(self.out)
-            if any(keep):
-                self.write_table(other_relative, existing.filter(pa.array(keep)))
-            else:
-                self.delete(other_relative)
+        relative = path.relative_to(self.out)
+        self.touched_days.add(partition_day(path))
+        if any(keep):
+            self.write_table(relative, pq.read_table(path).filter(pa.array(keep)))
+        else:
+            self.delete(relative)
 
     def commit(self, manifest: dict) -> None:
-        """Move every staged file into place, then record the run."""
-        for staged, final in self._moves:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, final)
-        for path in self._deletes:
-            path.unlink(missing_ok=True)
+        """Journal the plan, move every staged file into place, then record the run."""
+        moves = [(str(staged.relative_to(self.out)), str(final)) for final, staged in self._moves.items()]
+        deletes = [str(d) for d in sorted(self._deletes)]
+        journal = self.stage / JOURNAL
+        tmp = self.stage / f".{JOURNAL}.tmp"
+        tmp.write_text(json.dumps({"moves": moves, "deletes": deletes}), encoding="utf-8")
+        os.replace(tmp, journal)
+        _apply(self.out, moves, deletes)
         runs = self.out / "_runs"
         runs.mkdir(exist_ok=True)
         tmp = runs / f".{self.run_id}.json.tmp"

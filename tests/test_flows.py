@@ -1,4 +1,6 @@
 """The Prefect flow nightly_scoring, run locally (Prefect's temporary server, about 10-20 s)."""
+import logging
+import sys
 from datetime import date
 
 import pytest
@@ -6,10 +8,24 @@ import pytest
 from scorers.store import read_dataset
 
 
+def release_captured_streams():
+    """Prefect's console handlers hold pytest's capture stream; its temporary server logs
+    'Stopping temporary server' at interpreter exit, after pytest closed that stream."""
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in logging.Logger.manager.loggerDict
+                                       if name.startswith("prefect")]
+    for handler in {h for logger in loggers for h in logger.handlers}:
+        if isinstance(handler, logging.StreamHandler) and handler.stream not in (sys.__stderr__, sys.__stdout__):
+            handler.setStream(sys.__stderr__)
+        if getattr(handler, "console", None) is not None:  # Prefect's rich console handler
+            handler.console.file = sys.__stderr__
+
+
 @pytest.mark.slow
-def test_nightly_scoring_flow(tmp_path, monkeypatch, make_call, default_rubric_path):
+def test_nightly_scoring_flow(tmp_path, monkeypatch, request, make_call, default_rubric_path):
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect_home"))  # keep the run database out of ~/.prefect
+    # Prefect's run database: not in ~/.prefect, and kept between test sessions (creating it takes ~10 s)
+    cache = getattr(request.config, "cache", None)
+    monkeypatch.setenv("PREFECT_HOME", str(cache.mkdir("prefect_home") if cache else tmp_path / "prefect_home"))
     from pipelines.flows import nightly_scoring
     from scorers.batch import BatchSummary
 
@@ -20,7 +36,10 @@ def test_nightly_scoring_flow(tmp_path, monkeypatch, make_call, default_rubric_p
     path = make_call(call_id="F-3", agent_id="A2", started_at="2026-11-21T08:00:00")
     out = tmp_path / "out"
 
-    summary = nightly_scoring(str(path), str(out), str(default_rubric_path))
+    try:
+        summary = nightly_scoring(str(path), str(out), str(default_rubric_path))
+    finally:
+        release_captured_streams()
 
     assert isinstance(summary, BatchSummary)
     assert (summary.calls_scored, summary.rejected) == (3, 1)

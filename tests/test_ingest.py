@@ -197,10 +197,6 @@ def test_call_date_from_started_at(make_call, started_at, call_date, stored):
     assert call.started_at == stored
 
 
-@pytest.mark.xfail(reason="BUG: build_call takes call_date from the timestamp's own offset; a UTC ('Z') "
-                          "time after 16:00 is already the next day in Beijing, so the same instant lands "
-                          "in different call_date partitions depending on how the ASR vendor wrote it",
-                   strict=True)
 @pytest.mark.parametrize("started_at", ["2026-11-20T17:30:00Z", "2026-11-20T17:30:00+00:00"])
 def test_call_date_is_the_beijing_date(make_call, started_at):
     (call,), _ = read(make_call(started_at=started_at))
@@ -214,8 +210,6 @@ def test_bad_started_at(make_call, started_at):
     assert rejection.reason == f"not an ISO 8601 date-time: {started_at!r}"
 
 
-@pytest.mark.xfail(reason="BUG: JSONL is opened as plain utf-8 (CSV uses utf-8-sig): a file saved with a "
-                          "byte-order mark loses its first call ('Unexpected UTF-8 BOM')", strict=True)
 def test_jsonl_with_byte_order_mark(tmp_path, call_record):
     path = tmp_path / "bom.jsonl"
     path.write_text(json.dumps(call_record(call_id="B-1"), ensure_ascii=False) + "\n", encoding="utf-8-sig")
@@ -323,9 +317,6 @@ def test_rows_of_a_bad_call_are_named(tmp_path):
     assert "机器人" in rejections[1].raw and "third" in rejections[0].raw
 
 
-@pytest.mark.xfail(reason="BUG: _read_rows yields a bad ordering value as a bare RecordError, so iter_records "
-                          "writes the Rejection with call_id '' although every row of the call has one",
-                   strict=True)
 def test_bad_order_value_keeps_the_call_id(tmp_path):
     rows = utterance_rows("R-2")
     rows[2]["utterance_index"] = "third"
@@ -340,9 +331,6 @@ def test_empty_cells_are_missing_timestamps(tmp_path):
     assert (call.utterances[0].start_ms, call.utterances[0].end_ms) == (None, None)
 
 
-@pytest.mark.xfail(reason="BUG: _millis accepts 900.0 from JSON and Parquet but not the CSV text '900.0', "
-                          "which pandas writes for an integer column with one empty cell: every call of "
-                          "such a file is rejected", strict=True)
 def test_csv_float_milliseconds(tmp_path):
     rows = utterance_rows("R-1")
     for r in rows:

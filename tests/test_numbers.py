@@ -204,10 +204,6 @@ def test_short_numbers_are_untouched(text):
     assert mask_text(text) == text
 
 
-@pytest.mark.xfail(reason="BUG: mask_text/find_runs work on the raw text and know neither full-width digits "
-                          "nor full-width separators (，　－), while info_leak detects the number on the "
-                          "normalised text: the number is flagged as leaked and left in clear in the evidence",
-                   strict=True)
 @pytest.mark.parametrize("text", [
     "您的号码是幺三八，洞洞幺三，八洞洞洞",
     "您的号码是138，0013，8000",

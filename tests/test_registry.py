@@ -73,10 +73,6 @@ def test_lexicon_paths_are_relative_to_the_rubric_folder(tmp_path):
     assert "file not found" in str(info.value)
 
 
-@pytest.mark.xfail(reason="BUG: registry factories call int(p['window']) etc. without checking, so a "
-                          "non-numeric scorer parameter raises a bare ValueError (a traceback from "
-                          "`callqa rubric check`) instead of a ConfigError naming criteria.<id>.params.<key>",
-                   strict=True)
 @pytest.mark.parametrize("name, params, key", [
     ("empathy/v1", {"window": "two"}, "window"),
     ("jargon/v1", {"explain_window": "twelve"}, "explain_window"),
