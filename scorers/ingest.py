@@ -114,8 +114,10 @@ def build_call(record: Any, source: str) -> Call:
         raise RecordError("(record)", f"expected a JSON object, got {type(record).__name__}")
     call_id = _text_field(record, "call_id")
     agent_id = _text_field(record, "agent_id")
-    started_at = _text_field(record, "started_at")
-    moment = parse_started_at(started_at)
+    if isinstance(record.get("started_at"), datetime):  # a Parquet timestamp column
+        moment = record["started_at"] if record["started_at"].tzinfo else record["started_at"].replace(tzinfo=CHINA)
+    else:
+        moment = parse_started_at(_text_field(record, "started_at"))
     raw_utterances = record.get("utterances")
     if not isinstance(raw_utterances, list) or not raw_utterances:
         raise RecordError("utterances", "missing or empty list")

@@ -21,8 +21,10 @@ SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "000
 
 # A run of at least 7 digits, single separators allowed between digits, an
 # optional trailing X (the ID-card check character).
-_RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-,、.]?[0-9]){6,}(?:[ \-]?[xX叉])?(?![0-9])")
-_SEPARATORS = re.compile(r"[ \-,、.]")
+_RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-,、]?[0-9]){6,}(?:[ \-]?[xX叉])?(?![0-9])")
+_SEPARATORS = re.compile(r"[ \-,、]")
+# Dates and money are not personal numbers: 2026-11-20, 12,000 and 1,234,567 stay readable.
+_NOT_PERSONAL = re.compile(r"(19|20)[0-9]{2}-[01]?[0-9]-[0-3]?[0-9]|[0-9]{1,3}(,[0-9]{3})+")
 
 MASK_FROM_DIGITS = 7  # runs this long or longer never appear unmasked
 
@@ -46,6 +48,8 @@ def digit_text(text: str) -> str:
 def find_runs(text: str, min_digits: int = MASK_FROM_DIGITS) -> list[NumberRun]:
     runs = []
     for m in _RUN.finditer(digit_text(text)):
+        if _NOT_PERSONAL.fullmatch(m.group()):
+            continue
         digits = _SEPARATORS.sub("", m.group()).replace("叉", "X").upper()
         if sum(ch.isdigit() for ch in digits) >= min_digits:
             runs.append(NumberRun(m.start(), m.end(), digits))

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from scorers.finding import VIOLATION
+from scorers.numbers import mask_text
 from scorers.rubric import Rubric
 from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema
 from scorers.scoring import ScoredCall, finding_id
@@ -44,8 +45,9 @@ def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
             rows.append({"finding_id": finding_id(c.call_id, f), "call_id": c.call_id, "agent_id": c.agent_id,
                          "team": c.team, "criterion": f.criterion, "outcome": f.outcome,
                          "utterance_index": f.utterance_index, "speaker": u.speaker, "start_ms": u.start_ms,
-                         "span_start": f.span_start, "span_end": f.span_end, "evidence": f.evidence,
-                         "detail": f.detail, "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
+                         "span_start": f.span_start, "span_end": f.span_end,
+                         # scorers mask already; masking again here guards every future scorer
+                         "evidence": mask_text(f.evidence), "detail": mask_text(f.detail), "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
                          "confidence": f.confidence, "points": f.points, "rubric_id": s.rubric_id,
                          "rubric_version": s.rubric_version, "started_at": c.started_at})
             dates.append(c.call_date)

@@ -31,6 +31,43 @@ from scorers.schemas import PARTITION
 
 STAGING = "_staging"
 JOURNAL = "journal.json"
+LOCK = "_lock"
+
+
+class OutputBusy(RuntimeError):
+    """Another run is writing to the same output folder."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def acquire_lock(out: Path) -> Path:
+    """One writer per output folder: a second run would clear the first one's staging."""
+    lock = out / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                holder = 0
+            if holder and _pid_alive(holder):  # this process too: a writer not yet committed
+                raise OutputBusy(f"{out}: another callqa run (pid {holder}) is writing here; "
+                                 f"wait for it or remove {lock} if it is gone") from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return lock
+    raise OutputBusy(f"{out}: could not take {lock}")
 
 
 def read_dataset(root: Path | str, name: str) -> pa.Table | None:
@@ -84,6 +121,7 @@ class StagedWrite:
 
     def __post_init__(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
+        self._lock = acquire_lock(self.out)
         recover(self.out)
         self.stage = self.out / STAGING / self.run_id
         self.stage.mkdir(parents=True, exist_ok=True)
@@ -161,17 +199,30 @@ class StagedWrite:
         tmp = self.stage / f".{JOURNAL}.tmp"
         tmp.write_text(json.dumps({"moves": moves, "deletes": deletes}), encoding="utf-8")
         os.replace(tmp, journal)
-        _apply(self.out, moves, deletes)
+        try:
+            _apply(self.out, moves, deletes)
+        except BaseException:
+            self._lock.unlink(missing_ok=True)  # the journal stays: the next run rolls this commit forward
+            raise
         runs = self.out / "_runs"
         runs.mkdir(exist_ok=True)
         tmp = runs / f".{self.run_id}.json.tmp"
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         os.replace(tmp, runs / f"{self.run_id}.json")
-        self.abort()
+        self._finish()
 
     def abort(self) -> None:
+        """Drop what was staged. Once commit has journalled its plan, keep it for
+        :func:`recover` instead: half the moves may already be done."""
+        if (self.stage / JOURNAL).exists():
+            self._lock.unlink(missing_ok=True)
+            return
+        self._finish()
+
+    def _finish(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
         try:
             (self.out / STAGING).rmdir()
         except OSError:
             pass
+        self._lock.unlink(missing_ok=True)

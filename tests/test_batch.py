@@ -1,5 +1,6 @@
 """batch + store end to end: run_batch on a small night with the default rubric."""
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -284,22 +285,66 @@ def test_rescored_call_on_another_day_is_not_duplicated(tmp_path, make_call, def
     out = tmp_path / "out"
     run_batch(first, out, default_rubric)
     run_batch(second, out, default_rubric)
-    assert sorted(read_dataset(out, "calls").column("call_id").to_pylist()) == ["R-1", "R-2"]
+    calls = {r["call_id"]: r["call_date"] for r in read_dataset(out, "calls").to_pylist()}
+    assert calls == {"R-1": date(2026, 11, 21), "R-2": date(2026, 11, 20)}
+    agents = {r["call_date"]: r["n_calls"] for r in read_dataset(out, "agents").to_pylist()}
+    assert agents == {date(2026, 11, 20): 1, date(2026, 11, 21): 1}  # the day the call left is recomputed
+
+
+def test_day_left_without_calls_loses_its_agent_figures(tmp_path, make_call, default_rubric):
+    first = make_call(call_id="R-1", file="early.jsonl", started_at=f"{DAY1}T23:50:00+08:00")
+    second = make_call(call_id="R-1", file="corrected.jsonl", started_at=f"{DAY2}T00:10:00+08:00")
+    out = tmp_path / "out"
+    run_batch(first, out, default_rubric)
+    run_batch(second, out, default_rubric)
+    agents = read_dataset(out, "agents").to_pylist()
+    assert [(r["call_date"], r["n_calls"]) for r in agents] == [(date(2026, 11, 21), 1)]
 
 
 # --------------------------------------------------------------------------- crashes
 
+def night_file(path, call_record, *records):
+    path.write_text("".join(json.dumps(call_record(**r), ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def scored_once(tmp_path, make_call, default_rubric):
-    """An output folder holding one committed night, and a changed input for the next run."""
-    make_call(call_id="K-1", started_at=f"{DAY1}T09:00:00+08:00", file="a.jsonl")
-    path = make_call(call_id="K-2", started_at=f"{DAY2}T09:00:00+08:00", file="a.jsonl",
-                     utterances=[("agent", f"身份证{ID}")])
+def scored_once(tmp_path, call_record, default_rubric):
+    """An output folder holding one committed night; its input then changes so every dataset changes."""
+    path = tmp_path / "input" / "a.jsonl"
+    path.parent.mkdir()
+    k1 = dict(call_id="K-1", started_at=f"{DAY1}T09:00:00+08:00")
+    k2 = dict(call_id="K-2", started_at=f"{DAY2}T09:00:00+08:00", utterances=[("agent", f"身份证{ID}")])
     out = tmp_path / "out"
-    run_batch(path, out, default_rubric)
-    make_call(call_id="K-3", started_at=f"{DAY2}T11:00:00+08:00", file="a.jsonl")
-    make_call.raw("{bad", file="a.jsonl")
+    run_batch(night_file(path, call_record, k1, k2), out, default_rubric)
+    k1["utterances"] = [("agent", "您好"), ("customer", "查余额"), ("agent", f"您的手机号是{MOBILE}")]
+    night_file(path, call_record, k1, k2, dict(call_id="K-3", started_at=f"{DAY2}T11:00:00+08:00"))
+    with path.open("a", encoding="utf-8") as f:
+        f.write("{bad\n")
     return path, out
+
+
+def content(out: Path) -> dict:
+    """What readers see, without run-specific values (scored_at, run manifests)."""
+    seen = {}
+    for name in ("calls", "findings", "compliance", "agents"):
+        table = read_dataset(out, name)
+        rows = [] if table is None else table.drop_columns([c for c in ["scored_at"] if c in table.column_names])
+        seen[name] = sorted(json.dumps(r, sort_keys=True, default=str) for r in (rows.to_pylist() if rows else []))
+    seen["rejected"] = sorted(p.read_text(encoding="utf-8") for p in (out / "rejected").glob("*.jsonl")) \
+        if (out / "rejected").is_dir() else []
+    return seen
+
+
+@pytest.fixture
+def expected_after(scored_once, tmp_path, default_rubric):
+    """What a run that does not crash makes of the changed input."""
+    path, out = scored_once
+    clean = tmp_path / "clean"
+    shutil.copytree(out, clean)
+    run_batch(path, clean, default_rubric)
+    return content(clean)
 
 
 def fail_on_call(monkeypatch, module, name, n, only=None):
@@ -316,7 +361,18 @@ def fail_on_call(monkeypatch, module, name, n, only=None):
     return seen
 
 
-@pytest.mark.parametrize("n", [1, 2, 4, 6])
+def data_move(src, dst):
+    """A rename that moves a staged file into the datasets (not the journal's own rename)."""
+    return STAGING in str(src) and STAGING not in str(dst)
+
+
+def test_the_changed_input_changes_every_dataset(scored_once, expected_after):
+    _, out = scored_once
+    before = content(out)
+    assert all(before[name] != expected_after[name] for name in before), "precondition of the crash tests"
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6, 8])
 def test_crash_while_writing_leaves_previous_outputs(scored_once, monkeypatch, default_rubric, n):
     path, out = scored_once
     before, rows = snapshot(out), count_rows(out)
@@ -342,9 +398,18 @@ def test_crash_before_commit_leaves_previous_outputs(scored_once, monkeypatch, d
     assert not (out / STAGING).exists()
 
 
-def test_staging_leftovers_are_invisible_to_readers(scored_once, default_rubric):
-    """A killed process leaves OUT/_staging behind; readers of the datasets never see it."""
+def test_crash_while_aggregating_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
     path, out = scored_once
+    before = snapshot(out)
+    fail_on_call(monkeypatch, store.pq, "write_table", 1, only=lambda table, where, *a: "agents" in str(where))
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+
+
+def test_staging_leftovers_are_invisible_to_readers(scored_once):
+    """Files staged by a run that has not committed are never seen by readers of the datasets."""
+    _, out = scored_once
     before = {name: read_dataset(out, name) for name in ("calls", "findings", "compliance", "agents")}
     writer = StagedWrite(out)
     writer.write_table(Path("calls") / f"call_date={DAY1}" / "part-zzz.parquet",
@@ -352,25 +417,55 @@ def test_staging_leftovers_are_invisible_to_readers(scored_once, default_rubric)
     for name, table in before.items():
         assert read_dataset(out, name).equals(table)
         assert ds.dataset(str(out / name), format="parquet", partitioning="hive").count_rows() == table.num_rows
+    writer.abort()
 
 
-def test_crash_during_commit_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_process_dying_during_commit_is_rolled_forward_by_the_next_run(scored_once, expected_after, monkeypatch,
+                                                                       default_rubric, n):
+    """The process dies after n renames: nothing cleans up. The next run finishes that commit first."""
     path, out = scored_once
-    before = snapshot(out)
-    fail_on_call(monkeypatch, store.os, "replace", 3, only=lambda src, dst: STAGING in str(src))
+    before = content(out)
+    monkeypatch.setattr(StagedWrite, "abort", lambda self: None)  # a dead process runs no cleanup
+    fail_on_call(monkeypatch, store.os, "replace", n + 1, only=data_move)
     with pytest.raises(OSError):
         run_batch(path, out, default_rubric)
-    assert snapshot(out) == before
+    half = content(out)
+    assert half != before and half != expected_after, "precondition: the crash left a half-applied commit"
+    monkeypatch.undo()
+    rolled = store.recover(out)  # what the next run does before anything else
+    assert len(rolled) == 1
+    assert content(out) == expected_after
+    assert not (out / STAGING).exists() or not any((out / STAGING).iterdir())
 
 
-def test_crash_while_aggregating_leaves_previous_outputs(scored_once, monkeypatch, default_rubric):
+def test_next_run_after_a_dead_commit_sees_the_finished_commit(scored_once, expected_after, monkeypatch,
+                                                               default_rubric, make_call):
     path, out = scored_once
-    before = snapshot(out)
-    fail_on_call(monkeypatch, store.pq, "write_table", 1, only=lambda table, where, *a: "agents" in str(where))
+    monkeypatch.setattr(StagedWrite, "abort", lambda self: None)
+    fail_on_call(monkeypatch, store.os, "replace", 2, only=data_move)
     with pytest.raises(OSError):
         run_batch(path, out, default_rubric)
-    assert {k: v for k, v in snapshot(out).items() if not k.startswith("_runs")} == \
-        {k: v for k, v in before.items() if not k.startswith("_runs")}
+    monkeypatch.undo()
+    other = make_call(call_id="O-1", started_at=f"{DAY1}T12:00:00+08:00", file="other.jsonl")
+    run_batch(other, out, default_rubric)
+    calls = sorted(read_dataset(out, "calls").column("call_id").to_pylist())
+    assert calls == ["K-1", "K-2", "K-3", "O-1"]
+    k1 = [r for r in read_dataset(out, "calls").to_pylist() if r["call_id"] == "K-1"][0]
+    assert k1["n_utterances"] == 3  # the new night's K-1, not the old one
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_exception_during_commit_never_leaves_half_an_output(scored_once, expected_after, monkeypatch,
+                                                             default_rubric, n):
+    path, out = scored_once
+    before = content(out)
+    fail_on_call(monkeypatch, store.os, "replace", n + 1, only=data_move)
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    monkeypatch.undo()
+    store.recover(out)  # what the next run does first
+    assert content(out) in (before, expected_after)
 
 
 # --------------------------------------------------------------------------- masking in outputs

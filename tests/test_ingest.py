@@ -156,12 +156,27 @@ def test_unknown_speakers_are_rejected(make_call, speaker):
     (0, 0, (0, 0)),
     ("1200", "3400", (1200, 3400)),
     (1200.0, 3400.0, (1200, 3400)),
+    ("1200.0", " 3400 ", (1200, 3400)),
     (100, None, (100, None)),
 ])
 def test_timestamps_accepted(make_call, start, end, expected):
     path = make_call(utterances=[{"speaker": "agent", "text": "您好", "start_ms": start, "end_ms": end}])
     (call,), _ = read(path)
     assert (call.utterances[0].start_ms, call.utterances[0].end_ms) == expected
+
+
+@pytest.mark.parametrize("start, reason", [
+    ("-5", "must not be negative, got -5"),
+    ("12.5", "must be an integer number of milliseconds, got 12.5"),
+    (12.5, "must be an integer number of milliseconds, got 12.5"),
+    ("1e3", "must be an integer number of milliseconds, got '1e3'"),
+    ("soon", "must be an integer number of milliseconds, got 'soon'"),
+    ([1], "must be an integer number of milliseconds, got [1]"),
+])
+def test_bad_timestamps_rejected(make_call, start, reason):
+    path = make_call(utterances=[{"speaker": "agent", "text": "您好", "start_ms": start}])
+    _, (rejection,) = read(path)
+    assert (rejection.field, rejection.reason) == ("utterances[0].start_ms", reason)
 
 
 def test_ids_are_trimmed_and_numbers_accepted(make_call):

@@ -77,6 +77,12 @@ def test_lexicon_paths_are_relative_to_the_rubric_folder(tmp_path):
     ("empathy/v1", {"window": "two"}, "window"),
     ("jargon/v1", {"explain_window": "twelve"}, "explain_window"),
     ("paraphrase/v1", {"min_overlap_with_cue": None}, "min_overlap_with_cue"),
+    ("empathy/v1", {"window": -1}, "window"),
+    ("empathy/v1", {"window": 2.5}, "window"),
+    ("empathy/v1", {"window": True}, "window"),
+    ("empathy/v1", {"window": "2"}, "window"),
+    ("over_promise/v1", {"phrases": 3}, "phrases"),
+    ("jargon/v1", {"lexicon": ["lexicons/jargon.yaml"]}, "lexicon"),
 ])
 def test_bad_parameter_value_is_a_config_error(rubric_dir, name, params, key):
     with pytest.raises(ConfigError) as info:

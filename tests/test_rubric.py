@@ -217,3 +217,18 @@ def test_unquoted_version_is_not_mangled(rubric_copy, edit):
         assert err.key == "version"
     else:
         assert rubric.version == "2026.10"
+
+
+@pytest.mark.parametrize("written, expected", [('"2026.10"', "2026.10"), ("'7'", "7"), ("3", "3"), ("v2", "v2")])
+def test_rubric_version_is_kept_as_text(rubric_copy, edit, written, expected):
+    edit(rubric_copy, 'version: "2026.11.1"', f"version: {written}")
+    assert load_rubric(rubric_copy).version == expected
+
+
+@pytest.mark.parametrize("written", ["2026.10", "1.5", "[1, 2]", "null"])
+def test_rubric_version_that_is_not_text_is_an_error(rubric_copy, edit, written):
+    edit(rubric_copy, 'version: "2026.11.1"', f"version: {written}")
+    with pytest.raises(ConfigError) as info:
+        load_rubric(rubric_copy)
+    assert info.value.key == "version"
+    assert str(info.value).startswith(f"{rubric_copy}: version: ")

@@ -32,7 +32,8 @@ def rows_of(out):
 
 
 def visible_files(out):
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    """Every file but the writers' lock, which says who is writing, not what was written."""
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != store.LOCK)
 
 
 def test_read_dataset_of_nothing(tmp_path):
@@ -131,3 +132,95 @@ def test_failure_while_staging_changes_nothing(tmp_path, monkeypatch):
             writer.abort()
             raise
     assert {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)} == before
+
+
+def test_rows_of_a_rescored_call_go_from_every_day(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0)], [D1, D1], "part-a")
+    write(tmp_path, [("C1", "default", 40.0)], [D2], "part-b")  # the call's corrected date is the 21st
+    assert rows_of(tmp_path) == [("C1", "default", 40.0, D2), ("C2", "default", 70.0, D1)]
+
+
+def test_replace_keys_drop_rows_the_new_table_no_longer_has(tmp_path):
+    """A call scored again with no findings must lose its old findings."""
+    write(tmp_path, [("C1", "default", 1.0), ("C1", "default", 2.0), ("C2", "default", 3.0)], [D1, D1, D1], "part-a")
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(), [], {D1}, "part-b", replace_keys={("C1", "default")})
+    writer.commit({})
+    assert rows_of(tmp_path) == [("C2", "default", 3.0, D1)]
+
+
+def test_touched_days_name_the_partitions_a_write_changes(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0)], [D1, D2], "part-a")
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(("C2", "default", 10.0)), [D1], {D1}, "part-b")
+    assert writer.touched_days == {D2}
+    writer.abort()
+
+
+def fail_renames_after(monkeypatch, n):
+    """os.replace in scorers.store fails on the (n+1)-th move of a staged file into the datasets."""
+    original, moved = store.os.replace, []
+
+    def replace(src, dst):
+        if STAGING in str(src) and STAGING not in str(dst):
+            if len(moved) == n:
+                raise OSError("simulated crash during commit")
+            moved.append(dst)
+        return original(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", replace)
+
+
+def test_recover_rolls_a_journaled_commit_forward(tmp_path, monkeypatch):
+    write(tmp_path, [("C1", "default", 90.0), ("C2", "default", 70.0)], [D1, D2], "part-a")
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(("C1", "default", 10.0), ("C3", "default", 30.0)), [D1, D2],
+                             {D1, D2}, "part-a")
+    fail_renames_after(monkeypatch, 1)
+    with pytest.raises(OSError):
+        writer.commit({"run_id": writer.run_id})
+    monkeypatch.undo()
+    assert rows_of(tmp_path) == [("C1", "default", 10.0, D1), ("C2", "default", 70.0, D2)]  # half applied
+    assert store.recover(tmp_path) == [writer.run_id]
+    assert rows_of(tmp_path) == [("C1", "default", 10.0, D1), ("C3", "default", 30.0, D2)]
+    assert store.recover(tmp_path) == []  # nothing left to do
+
+
+def test_a_new_writer_finishes_an_interrupted_commit(tmp_path, monkeypatch):
+    writer = StagedWrite(tmp_path)
+    writer.write_partitioned("calls", table(("C1", "default", 10.0), ("C3", "default", 30.0)), [D1, D2],
+                             {D1, D2}, "part-a")
+    fail_renames_after(monkeypatch, 0)
+    with pytest.raises(OSError):
+        writer.commit({})
+    monkeypatch.undo()
+    assert rows_of(tmp_path) == []
+    StagedWrite(tmp_path).abort()
+    assert rows_of(tmp_path) == [("C1", "default", 10.0, D1), ("C3", "default", 30.0, D2)]
+
+
+def test_recover_drops_staging_that_never_committed(tmp_path):
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    before = {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)}
+    abandoned = StagedWrite(tmp_path)
+    abandoned.write_partitioned("calls", table(("C1", "default", 1.0)), [D1], {D1}, "part-a")
+    assert store.recover(tmp_path) == []
+    assert not abandoned.stage.exists()
+    assert {p: (tmp_path / p).read_bytes() for p in visible_files(tmp_path)} == before
+
+
+def test_a_second_writer_does_not_destroy_a_running_one(tmp_path):
+    first = StagedWrite(tmp_path)
+    first.write_partitioned("calls", table(("C1", "default", 90.0)), [D1], {D1}, "part-a")
+    with pytest.raises(store.OutputBusy, match="another callqa run"):
+        StagedWrite(tmp_path)  # another run starts on the same OUT while the first is staging
+    first.write_partitioned("findings", table(("C1", "default", 90.0)), [D1], {D1}, "part-a")
+    first.commit({})
+    assert rows_of(tmp_path) == [("C1", "default", 90.0, D1)]
+    StagedWrite(tmp_path).abort()  # once the first has committed, the folder is free again
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    (tmp_path / store.LOCK).write_text("999999999")
+    write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
+    assert rows_of(tmp_path) == [("C1", "default", 90.0, D1)]
