@@ -64,6 +64,8 @@ def test_new_episode_after_empathy_is_judged_again():
 
 @pytest.mark.parametrize("customer", [
     "我不知道怎么回事,钱又回到卡上了。",
+    "LPR是什么?基点又是什么?",
+    "但是又不想提前赎回,有什么办法吗?",
     "我想查一下余额。",
     "不着急,你慢慢查。",
     "对,是我本人。",

@@ -22,6 +22,11 @@ from tests.helpers import call_of, hits
     "我們保證下週一之前一定到帳。",
     "這個我百分之百保證,絕對不會上徵信。",
     "到期的时候肯定能涨回来,不会让您亏本金的。",
+    "这个收益是有保障的,亏了算我的。",
+    "本金绝对安全,您放心。",
+    "这个额度稳批。",
+    "今年少说也能有十个点。",
+    "这个不会影响征信的,我保证。",
 ])
 def test_guarantees_are_violations(agent):
     assert hits("over_promise", call_of("C: 这个靠谱吗?", f"A: {agent}"), "violation") == [1]
@@ -40,6 +45,8 @@ def test_guarantees_are_violations(agent):
     "转账前一定要核对好户名。",
     "我们银行绝对不会让您把钱转到安全账户。",
     "这个没法跟您打包票。",
+    "查过了,您的钱现在肯定是安全的,没有损失。",
+    "这笔钱一般两个小时内到账。",
 ])
 def test_disclosures_and_own_commitments_are_fine(agent):
     assert hits("over_promise", call_of("C: 能保证吗?", f"A: {agent}"), "violation") == []
