@@ -2,8 +2,10 @@
 
 A cue alone ("您是说?") is not a paraphrase, and neither is a read-back of
 identity data. The restatement must carry the substance of the need, which we
-measure as content words (jieba, stop words removed) shared with what the
-customer has said so far in the call.
+measure as the agent's content words (jieba, stop words removed) that occur in
+what the customer has said so far in the call. Only the agent's utterance is
+segmented, and only when it passes the cheap cue checks: jieba is the slowest
+step of rule scoring.
 """
 from __future__ import annotations
 
@@ -57,9 +59,6 @@ class ParaphraseScorer:
 
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
-        customer_words: set[str] = set()
-        customer_bigrams: set[str] = set()
-        segmented = 0  # customer utterances before this point already in customer_words
         for i, u in enumerate(call.utterances):
             if u.is_customer:
                 continue
@@ -71,18 +70,17 @@ class ParaphraseScorer:
                 continue
             if find_runs(u.norm, min_digits=11):
                 continue  # reading a number back is an identity check, not a paraphrase
-            for earlier in call.utterances[segmented:i]:  # segment lazily: jieba is the slow step
-                if earlier.is_customer:
-                    customer_words |= self.content_words(earlier.norm)
-                    customer_bigrams |= content_bigrams(earlier.norm)
-            segmented = i
+            said = "\n".join(v.norm for v in call.utterances[:i] if v.is_customer)
+            if not said:
+                continue
             cue = strong or self.cues.search(u.norm)
-            shared = self.content_words(u.norm) & customer_words
+            # the agent's content words (jieba) that the customer said too; a substring
+            # test on the customer's side, so "转账" also matches their "转账记录"
+            shared = {w for w in self.content_words(u.norm) if w in said}
             needed = self.min_overlap_with_cue if cue else self.min_overlap_without_cue
             if len(shared) < needed and shared and cue:
-                # jieba may cut the customer's "扣了" and the agent's "扣款" differently:
-                # shared content character pairs make up for one missing word
-                if len(content_bigrams(u.norm) & customer_bigrams) >= self.min_shared_bigrams:
+                # "扣了" and "扣款" share no word: shared content character pairs make up for one
+                if len(content_bigrams(u.norm) & content_bigrams(said)) >= self.min_shared_bigrams:
                     shared = shared | {"…"}
             if len(shared) >= needed:
                 anchor = cue or check
