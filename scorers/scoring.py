@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from scorers.call import Call
 from scorers.finding import MET, VIOLATION, Finding
-from scorers.rubric import Rubric
+from scorers.numbers import mask_text
+from scorers.rubric import Criterion, Rubric
 
 NOT_APPLICABLE = "not_applicable"
 
@@ -44,6 +45,14 @@ def finding_id(call_id: str, f: Finding) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
+def missing_finding(call: Call, criterion: Criterion) -> Finding:
+    index = next(i for i, u in enumerate(call.utterances) if u.is_customer)
+    text = call.utterances[index].text
+    return Finding(criterion.id, VIOLATION, index, 0, len(text), mask_text(text), f"{criterion.id}.required_missing",
+                   severity=criterion.severity, points=-criterion.missing_deduction,
+                   detail=f"全通未出现：{criterion.name}")
+
+
 def score_call(call: Call, rubric: Rubric) -> ScoredCall:
     results: dict[str, CriterionResult] = {}
     all_findings: list[Finding] = []
@@ -63,10 +72,14 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
             vetoed = vetoed or criterion.veto
         elif any(f.outcome == MET for f in findings):
             status = MET
+        elif criterion.required and has_customer:
+            # expected behaviour never shown: one finding at the customer's first turn (the need
+            # that was never restated), so counts and coaches see it like any other violation
+            status = VIOLATION
+            deducted = criterion.missing_deduction
+            findings = [missing_finding(call, criterion)]
         elif criterion.required:
-            # expected behaviour never shown; without a customer there was nothing to restate
-            status = VIOLATION if has_customer else NOT_APPLICABLE
-            deducted = criterion.missing_deduction if has_customer else 0.0
+            status = NOT_APPLICABLE  # without a customer there was nothing to respond to
         else:
             status = MET  # a prohibition that was respected
         results[criterion.id] = CriterionResult(criterion.id, status, criterion.weight - deducted, deducted)

@@ -272,8 +272,9 @@ def test_rescored_call_without_findings_drops_its_old_findings(tmp_path, make_ca
     run_batch(first, out, default_rubric)
     run_batch(second, out, default_rubric)
     (call,) = read_dataset(out, "calls").to_pylist()
-    assert call["n_findings"] == 0
-    assert read_dataset(out, "findings").num_rows == 0
+    # only the paraphrase the agent never made remains; the old info_leak finding is gone
+    assert call["n_findings"] == 1
+    assert read_dataset(out, "findings").column("rule_id").to_pylist() == ["paraphrase.required_missing"]
     assert read_dataset(out, "compliance").num_rows == 0
     assert read_dataset(out, "agents").column("compliance_flags").to_pylist() == [0]
 

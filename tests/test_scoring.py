@@ -107,10 +107,15 @@ def test_required_behaviour(with_customer, hits, status, deducted):
     assert scored.total_score == 100 - deducted
 
 
-def test_missing_required_behaviour_adds_no_finding():
+def test_missing_required_behaviour_is_one_finding_at_the_customers_first_turn():
     c = crit("paraphrase", 10, required=True, missing_deduction=5)
-    scored = score_call(a_call(), rubric(c, crit("x", 90)))
-    assert scored.findings == []
+    call = a_call()
+    scored = score_call(call, rubric(c, crit("x", 90)))
+    (finding,) = scored.findings
+    assert (finding.criterion, finding.outcome, finding.rule_id) == ("paraphrase", "violation",
+                                                                     "paraphrase.required_missing")
+    assert call.utterances[finding.utterance_index].is_customer
+    assert finding.points == -5
     assert scored.total_score == 95
 
 
