@@ -3,7 +3,8 @@
 Exit codes, for schedulers:
   0  every record scored
   3  the batch was scored, but some records were rejected (see OUT/rejected/)
-  2  nothing was scored: bad arguments, no input found, or an invalid rubric
+  2  nothing was scored: bad arguments, no input found, an invalid rubric, or
+     another run is writing to the same output folder (retry later)
   1  the run failed unexpectedly; no partial output was committed
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipelines.paths import DEFAULT_RUBRIC
+from pipelines.report_cli import report_app, review_command
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -72,6 +74,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
     """Score a batch directly, without the orchestrator."""
     from scorers.batch import run_batch
     from scorers.ingest import InputError
+    from scorers.store import OutputBusy
 
     loaded_rubric = _load_rubric(rubric)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -82,6 +85,9 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
                                 on_loaded=lambda b: bar.update(task, total=len(b.calls)))
         except InputError as err:
             console.print(f"[red]input error[/red] {err}")
+            raise typer.Exit(EXIT_UNUSABLE)
+        except OutputBusy as err:
+            console.print(f"[red]output busy[/red] {err}")
             raise typer.Exit(EXIT_UNUSABLE)
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
@@ -94,12 +100,16 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.flows import run_nightly
     from scorers.ingest import InputError
+    from scorers.store import OutputBusy
 
     _load_rubric(rubric)  # fail fast, before the orchestrator starts
     try:
         summary = run_nightly(input, out, rubric)
     except InputError as err:
         console.print(f"[red]input error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+    except OutputBusy as err:
+        console.print(f"[red]output busy[/red] {err}")
         raise typer.Exit(EXIT_UNUSABLE)
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
@@ -133,6 +143,10 @@ def rubric_scorers() -> None:
 
     for name, factory in FACTORIES.items():
         out_console.print(f"{name:<18}{factory.description}\n{'':<18}defaults: {factory.defaults}")
+
+
+app.add_typer(report_app, name="report")
+app.command("review")(review_command)
 
 
 def main() -> None:

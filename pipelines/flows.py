@@ -1,7 +1,8 @@
 """Prefect flows: the nightly scoring job as the process reads.
 
 discover → load and validate → score (in chunks) → write → aggregate, and
-nothing becomes visible until the last step commits.
+nothing becomes visible until the last step commits; then the HTML reports
+(OUT/reports/agents, OUT/reports/compliance) are rendered from what was committed.
 Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
 same code runs without Prefect (``callqa score``). Runs locally with no server
 (Prefect starts a temporary one); chunks are the unit a Dask task runner
@@ -68,6 +69,17 @@ def aggregate_agents(staged: steps.StagedBatch, rubric_path: str) -> steps.Batch
     return steps.commit_batch(staged)
 
 
+@task(cache_policy=NO_CACHE)
+def render_reports(out: str, rubric_path: str) -> list[str]:
+    """Coaches' pages and the compliance queue into OUT/reports/agents and OUT/reports/compliance."""
+    from scorers.reports import build_reports
+
+    agents, compliance = build_reports(out, rubric_at(rubric_path))
+    get_run_logger().info("reports: %s (%d agents), %s (%d cases, %d pending)", agents.dest, agents.agents,
+                          compliance.dest, compliance.total, compliance.pending)
+    return [str(agents.dest), str(compliance.dest)]
+
+
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RUBRIC)) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``."""
@@ -83,6 +95,9 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RU
         staged.writer.abort()  # nothing of this run becomes visible
         raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
+    reports = render_reports(out, rubric_path, return_state=True)
+    if reports.is_failed():  # the scorecards are committed: a report failure must not fail the night's scoring
+        logger.error("reports not rendered (the scorecards are written): %s", reports.message)
     return summary
 
 

@@ -1,23 +1,10 @@
 """The Prefect flow nightly_scoring, run locally (Prefect's temporary server, about 10-20 s)."""
-import logging
-import sys
 from datetime import date
 
 import pytest
 
 from scorers.store import read_dataset
-
-
-def release_captured_streams():
-    """Prefect's console handlers hold pytest's capture stream; its temporary server logs
-    'Stopping temporary server' at interpreter exit, after pytest closed that stream."""
-    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in logging.Logger.manager.loggerDict
-                                       if name.startswith("prefect")]
-    for handler in {h for logger in loggers for h in logger.handlers}:
-        if isinstance(handler, logging.StreamHandler) and handler.stream not in (sys.__stderr__, sys.__stdout__):
-            handler.setStream(sys.__stderr__)
-        if getattr(handler, "console", None) is not None:  # Prefect's rich console handler
-            handler.console.file = sys.__stderr__
+from tests.helpers import release_captured_streams
 
 
 @pytest.mark.slow

@@ -1,0 +1,127 @@
+"""The compliance officers' review queue: over-promises and leaks, worst first.
+
+``index.html`` lists the cases of ``OUT/compliance`` (violations of the
+rubric's critical criteria: over_promise, info_leak) still waiting for a
+decision, then those already decided, each with agent, time, masked evidence
+and the rule that fired; ``queue.csv`` holds the same rows for a spreadsheet.
+
+Order: severity first (critical, major, minor), then the rule's confidence,
+then the most recent call — what most likely hurts a customer is read first.
+The CSV keeps empty ``decision``, ``reviewer`` and ``note`` columns: filled in
+and imported back with ``callqa review --import queue.csv`` they become
+decisions (see :mod:`scorers.reports.reviews`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from scorers.reports import metrics
+from scorers.reports.data import load_queue, with_decisions
+from scorers.reports.render import Site, Text, environment, finding_ref, ident, masked, rubric_label
+from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
+from scorers.rubric import Rubric
+from scorers.store import read_dataset
+
+SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
+SEVERITY_LABEL = {"critical": "严重", "major": "较重", "minor": "轻微"}
+STATUS_LABEL = {"pending": "待复核", CONFIRMED: "已确认", DISMISSED: "已驳回"}
+CSV_COLUMNS = ["rank", "finding_id", "status", "severity", "confidence", "criterion", "rule_id", "agent_id", "team",
+               "started_at", "call_id", "evidence", "detail", "reviewed_by", "review_note", "reviewed_at",
+               "decision", "reviewer", "note"]
+
+
+@dataclass
+class ComplianceReport:
+    dest: Path
+    total: int
+    pending: int
+    confirmed: int
+    dismissed: int
+    csv: Path
+
+
+def ordered_queue(queue: pd.DataFrame) -> pd.DataFrame:
+    """Severity first, then confidence, then the latest call; ``rank`` numbers the result."""
+    queue = queue.assign(_sev=queue["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER)),
+                         status=queue["decision"].where(queue["decision"].isin([CONFIRMED, DISMISSED]), "pending"))
+    queue = queue.sort_values(["_sev", "confidence", "started_at", "finding_id"],
+                              ascending=[True, False, False, True], kind="stable")
+    queue["rank"] = range(1, len(queue) + 1)
+    return queue.drop(columns="_sev").reset_index(drop=True)
+
+
+def _csv_text(queue: pd.DataFrame, labels: dict) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in queue.to_dict("records"):
+        writer.writerow([r["rank"], finding_ref(r["finding_id"]), r["status"], r["severity"],
+                         f"{float(r['confidence']):.2f}", labels.get(r["criterion"], r["criterion"]),
+                         masked(r["rule_id"]), ident(r["agent_id"]), masked(r["team"]),
+                         "" if pd.isna(r["started"]) else r["started"].strftime("%Y-%m-%d %H:%M"),
+                         ident(r["call_id"]), masked(r["evidence"]), masked(r["detail"]),
+                         masked(_text(r["reviewer"])), masked(_text(r["note"])), _text(r["decided_at"])[:19],
+                         "", "", ""])
+    return buf.getvalue()
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
+    rows = []
+    for r in queue.to_dict("records"):
+        rows.append({**r, "criterion": labels.get(r["criterion"], r["criterion"]),
+                     "severity_label": SEVERITY_LABEL.get(r["severity"], r["severity"]),
+                     "status_label": STATUS_LABEL[r["status"]], "reviewer": _text(r["reviewer"]),
+                     "note": _text(r["note"]), "decided": Text(_text(r["decided_at"])[:16].replace("T", " ")),
+                     "started": r["started"].to_pydatetime() if pd.notna(r["started"]) else None})
+    return rows
+
+
+def _all_findings_with_decisions(scorecards: Path) -> pd.DataFrame:
+    table = read_dataset(scorecards, "findings")
+    if table is None:
+        return pd.DataFrame(columns=["finding_id", "rule_id", "criterion", "confirmed", "dismissed"])
+    findings = table.select(["finding_id", "rule_id", "criterion"]).to_pandas().drop_duplicates("finding_id")
+    return with_decisions(findings, latest_decisions(scorecards))
+
+
+def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Rubric | None = None,
+                            since=None, until=None) -> ComplianceReport:
+    """Render the review queue and ``queue.csv`` into ``dest`` (replacing an older report there)."""
+    scorecards = Path(scorecards)
+    queue = ordered_queue(load_queue(scorecards, since, until))
+    labels = {c.id: c.name for c in rubric.criteria} if rubric else {}
+    generated_at = datetime.now().strftime("%Y-%m-%d %H:%M")
+    scope = "全部已评分的夜晚"
+    if since or until:
+        scope = f"{since or '最早'} 至 {until or '最近'}"
+    counts = {"total": len(queue), "pending": int((queue["status"] == "pending").sum()),
+              "confirmed": int((queue["status"] == CONFIRMED).sum()),
+              "dismissed": int((queue["status"] == DISMISSED).sum())}
+    rules = metrics.rule_decisions(_all_findings_with_decisions(scorecards))
+    rule_rows = [dict(r, criterion=labels.get(r["criterion"], r["criterion"])) for r in rules.to_dict("records")]
+    rows = _rows(queue, labels)
+    ctx = {"generated_at": Text(generated_at), "scope": scope, "counts": counts, "scorecards": str(scorecards),
+           "rubric_label": rubric_label(rubric) if rubric else "",
+           "pending": [r for r in rows if r["status"] == "pending"],
+           "reviewed": [r for r in rows if r["status"] != "pending"], "rules": rule_rows}
+    site = Site(dest)
+    try:
+        site.write("index.html", environment().get_template("compliance.html").render(**ctx))
+        (site.stage / "queue.csv").write_text(_csv_text(queue, labels), encoding="utf-8-sig")  # BOM: Excel reads UTF-8
+        site.publish({"report": "compliance", "scorecards": str(scorecards.resolve()), "cases": len(queue),
+                      "generated_at": generated_at})
+    except BaseException:
+        site.abort()
+        raise
+    return ComplianceReport(site.dest, counts["total"], counts["pending"], counts["confirmed"], counts["dismissed"],
+                            site.dest / "queue.csv")

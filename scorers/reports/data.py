@@ -1,0 +1,223 @@
+"""What the reports read: the scorecards of a period, with reviewers' decisions applied.
+
+The scorecards are the record of what the rules found; the reports show what
+coaches and compliance should act on. The difference is the review log: a
+finding a reviewer *dismissed* (the latest decision wins) no longer costs the
+agent anything in a report. The stored scorecards are left as they are (they
+are re-derived from transcripts and must stay reproducible); the report adds
+the finding's ``points`` (a negative deduction) back to the call's
+``total_score``, scaled to the 0–100 total (see :func:`adjust_scores` for the
+weight cap), clears the criterion's violation when none of its violations is
+left, and lifts the veto when no violation of a veto criterion is left.
+
+Periods. A report covers the nights ``since``..``until`` (defaults: the 7
+nights ending at the latest scored night) and compares them with the
+previous period of the same length, right before ``since``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from scorers.finding import MET, VIOLATION
+from scorers.reports.render import ReportError
+from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
+from scorers.rubric import Rubric
+from scorers.store import read_dataset
+
+DEFAULT_NIGHTS = 7
+CHINA_TZ = "Asia/Shanghai"
+DECISION_COLUMNS = ["decision", "reviewer", "note", "decided_at"]
+
+
+@dataclass(frozen=True)
+class Period:
+    since: date
+    until: date
+
+    @property
+    def nights(self) -> int:
+        return (self.until - self.since).days + 1
+
+    @property
+    def previous(self) -> "Period":
+        return Period(self.since - timedelta(days=self.nights), self.since - timedelta(days=1))
+
+    def days(self) -> list[date]:
+        return [self.since + timedelta(days=n) for n in range(self.nights)]
+
+
+@dataclass
+class ReportData:
+    rubric: Rubric
+    period: Period
+    calls: pd.DataFrame  # current and previous period; adjusted columns: score, passed_adj, vetoed_adj, <c>_state
+    findings: pd.DataFrame  # findings of those calls, with the latest decision on each
+    versions: list[str]
+
+    @property
+    def current(self) -> pd.DataFrame:
+        return self.calls[self.calls["in_period"]]
+
+    @property
+    def previous(self) -> pd.DataFrame:
+        return self.calls[~self.calls["in_period"]]
+
+    @property
+    def criteria(self) -> list[str]:
+        return [c for c in self.rubric.criterion_ids if f"{c}_status" in self.calls.columns]
+
+
+def parse_day(value: str | date | None, what: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ReportError(f"{what}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def resolve_period(nights: list[date], since: date | None, until: date | None,
+                   default_nights: int = DEFAULT_NIGHTS) -> Period:
+    if not nights:
+        raise ReportError("the scorecards hold no scored calls")
+    until = until or max(nights)
+    since = since or until - timedelta(days=default_nights - 1)
+    if since > until:
+        raise ReportError(f"--since {since} is after --until {until}")
+    return Period(since, until)
+
+
+def _table(out: Path, name: str) -> pd.DataFrame | None:
+    table = read_dataset(out, name)
+    return None if table is None else table.to_pandas()
+
+
+def _local_time(started_at: pd.Series) -> pd.Series:
+    """ISO strings with offsets to Beijing wall-clock datetimes (what people in the bank read)."""
+    stamps = pd.to_datetime(started_at, utc=True, errors="coerce", format="ISO8601")
+    return stamps.dt.tz_convert(CHINA_TZ).dt.tz_localize(None)
+
+
+def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    joined = findings.join(decisions[DECISION_COLUMNS], on="finding_id")
+    joined["dismissed"] = joined["decision"].eq(DISMISSED).fillna(False).astype(bool)
+    joined["confirmed"] = joined["decision"].eq(CONFIRMED).fillna(False).astype(bool)
+    return joined
+
+
+def load_report_data(out: Path | str, rubric: Rubric, since=None, until=None,
+                     default_nights: int = DEFAULT_NIGHTS) -> ReportData:
+    out = Path(out)
+    calls = _table(out, "calls")
+    if calls is None:
+        raise ReportError(f"no scorecards under {out}: {out / 'calls'} has no Parquet files "
+                          f"(run `callqa score` or `callqa nightly` first)")
+    if rubric.id not in set(calls["rubric_id"]):
+        raise ReportError(f"no calls in {out} were scored with rubric {rubric.id!r}; "
+                          f"found: {', '.join(sorted(set(calls['rubric_id'])))} (pass --rubric)")
+    calls = calls[calls["rubric_id"] == rubric.id].copy()
+    calls["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls["call_date"]]
+    period = resolve_period(sorted(set(calls["night"])), parse_day(since, "--since"), parse_day(until, "--until"),
+                            default_nights)
+    nights = sorted(set(calls["night"]))
+    calls = calls[(calls["night"] >= period.previous.since) & (calls["night"] <= period.until)].copy()
+    if not (calls["night"] >= period.since).any():
+        raise ReportError(f"no calls scored in {period.since}..{period.until}; "
+                          f"the scorecards hold nights {nights[0]}..{nights[-1]}")
+    calls["in_period"] = calls["night"] >= period.since
+    calls["started"] = _local_time(calls["started_at"])
+    versions = sorted(set(calls.loc[calls["in_period"], "rubric_version"]))
+
+    findings = _table(out, "findings")
+    if findings is None:
+        findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
+    findings = findings[findings["rubric_id"] == rubric.id]
+    findings = findings.merge(calls[["call_id", "night", "in_period", "started"]], on="call_id", how="inner")
+    findings = with_decisions(findings, latest_decisions(out))
+    calls = adjust_scores(calls, findings, rubric)
+    return ReportData(rubric, period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions)
+
+
+def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Scores as the reviewers left them: a call is charged as if dismissed findings were never found.
+
+    Per call and criterion, the kept violations are charged again with the
+    rubric's ``deduction`` up to its ``weight``; what was charged before (the
+    findings' ``points``) minus that comes back. Usually this is simply the
+    dismissed finding's points; it differs when the weight cap had made a kept
+    violation free (two leaks in one call: dismissing one leaves the other
+    costing the full weight). ``<criterion>_restored`` holds the points per
+    criterion, ``restored`` the total on the 0–100 scale.
+    """
+    calls = calls.copy()
+    criteria = {c.id: c for c in rubric.criteria}
+    total_weight = sum(c.weight for c in rubric.criteria) or 100.0
+    violations = findings[findings["outcome"] == VIOLATION]
+    kept = violations[~violations["dismissed"]]
+    touched = violations[violations["dismissed"]][["call_id", "criterion"]].drop_duplicates()
+    groups = touched.merge(violations, on=["call_id", "criterion"])
+    restored: dict[tuple[str, str], float] = {}
+    for (call_id, cid), group in groups.groupby(["call_id", "criterion"]):
+        charged = -float(group["points"].sum())
+        criterion = criteria.get(cid)
+        if criterion is None:  # not in this rubric: give back what the dismissed findings cost
+            back = -float(group.loc[group["dismissed"], "points"].sum())
+        else:
+            back = charged - min(criterion.weight, criterion.deduction * int((~group["dismissed"]).sum()))
+        restored[(call_id, cid)] = max(0.0, back)
+    total = pd.Series(0.0, index=calls.index, dtype=float)
+    for c in rubric.criterion_ids:
+        column = pd.Series([restored.get((call_id, c), 0.0) for call_id in calls["call_id"]], index=calls.index,
+                           dtype=float)
+        calls[f"{c}_restored"] = column
+        total += column
+    extra = {call_id: v for (call_id, cid), v in restored.items() if cid not in criteria}
+    total += pd.Series([extra.get(call_id, 0.0) for call_id in calls["call_id"]], index=calls.index, dtype=float)
+    calls["restored"] = (total * 100.0 / total_weight).round(2)
+    calls["score"] = (calls["total_score"] + calls["restored"]).clip(upper=100.0).round(2)
+
+    with_findings = set(zip(violations["call_id"], violations["criterion"]))
+    still = set(zip(kept["call_id"], kept["criterion"]))
+    for c in rubric.criterion_ids:
+        status = f"{c}_status"
+        if status not in calls.columns:
+            continue
+        cleared = [(k, c) in with_findings and (k, c) not in still for k in calls["call_id"]]
+        calls[f"{c}_state"] = calls[status].where(~pd.Series(cleared, index=calls.index), MET)
+    veto = {c.id for c in rubric.criteria if c.veto}
+    vetoing = set(kept.loc[kept["criterion"].isin(veto), "call_id"])
+    calls["vetoed_adj"] = calls["vetoed"].astype(bool) & calls["call_id"].isin(vetoing)
+    calls["passed_adj"] = ~calls["vetoed_adj"] & (calls["score"] >= rubric.pass_score)
+    return calls
+
+
+def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
+    """The compliance cases (``OUT/compliance``) with the latest decision on each."""
+    out = Path(out)
+    queue = _table(out, "compliance")
+    if queue is None:
+        if _table(out, "calls") is None:
+            raise ReportError(f"no scorecards under {out}: {out / 'calls'} has no Parquet files "
+                              f"(run `callqa score` or `callqa nightly` first)")
+        queue = pd.DataFrame(columns=["finding_id", "call_id", "agent_id", "team", "started_at", "criterion",
+                                      "rule_id", "severity", "confidence", "utterance_index", "evidence", "detail",
+                                      "rubric_id", "rubric_version", "call_date"])
+    queue["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in queue["call_date"]]
+    since, until = parse_day(since, "--since"), parse_day(until, "--until")
+    if since:
+        queue = queue[queue["night"] >= since]
+    if until:
+        queue = queue[queue["night"] <= until]
+    queue = queue.drop_duplicates("finding_id", keep="last").copy()
+    spans = _table(out, "findings")
+    if spans is not None and len(queue):
+        spans = spans.drop_duplicates("finding_id", keep="last").set_index("finding_id")[["span_start", "span_end"]]
+        queue = queue.join(spans, on="finding_id")
+    else:
+        queue["span_start"] = queue["span_end"] = None
+    queue["started"] = _local_time(queue["started_at"])
+    return with_decisions(queue, latest_decisions(out)).reset_index(drop=True)

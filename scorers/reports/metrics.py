@@ -1,0 +1,140 @@
+"""The figures on the coaching pages, computed once for all agents with pandas.
+
+Kept apart from page assembly so each number has one definition that tests
+can check directly. All figures use the review-adjusted columns of
+:mod:`scorers.reports.data` (``score``, ``passed_adj``, ``vetoed_adj``,
+``<criterion>_state``): a dismissed finding costs nothing anywhere.
+
+Definitions:
+- an agent's mean score: the mean of its calls' scores in the period;
+- rank: by mean score, best first (ties: more calls first, then agent id);
+- team median for a night: the median of the nightly mean scores of the
+  agents of that team who took calls that night (a typical colleague);
+- violation rate of a criterion: the share of calls whose criterion is in
+  violation (a required behaviour never shown counts too);
+- weak criterion: the agent's violation rate is above zero and above the
+  team's, or any violation of a veto criterion (一票否决) at all;
+- fall: previous period's mean minus this period's, for agents with at least
+  ``min_calls`` calls in both.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from scorers.finding import MET, VIOLATION
+from scorers.reports.data import ReportData
+
+PRAISE_CRITERIA = ("empathy", "paraphrase")
+NO_TEAM = "未分组"
+
+
+def _team(calls: pd.DataFrame) -> pd.Series:
+    return calls["team"].fillna("").replace("", NO_TEAM)
+
+
+def agent_summary(data: ReportData) -> pd.DataFrame:
+    """One row per agent with calls in the period, ranked."""
+    cur = data.current.assign(team=lambda f: _team(f))
+    prev = data.previous
+    flags = data.findings[(data.findings["in_period"]) & (data.findings["outcome"] == VIOLATION)
+                          & (~data.findings["dismissed"])
+                          & (data.findings["criterion"].isin([c.id for c in data.rubric.criteria
+                                                               if c.severity == "critical"]))]
+    summary = cur.groupby("agent_id").agg(team=("team", lambda t: t.mode().iat[0]), n_calls=("call_id", "size"),
+                                          mean=("score", "mean"), pass_rate=("passed_adj", "mean"),
+                                          vetoed=("vetoed_adj", "sum"), restored=("restored", "sum"))
+    summary["flags"] = flags.groupby("agent_id").size().reindex(summary.index).fillna(0).astype(int)
+    previous = prev.groupby("agent_id").agg(prev_calls=("call_id", "size"), prev_mean=("score", "mean"))
+    summary = summary.join(previous)
+    summary["prev_calls"] = summary["prev_calls"].fillna(0).astype(int)
+    summary["change"] = summary["mean"] - summary["prev_mean"]
+    summary["vetoed"] = summary["vetoed"].astype(int)
+    summary = summary.reset_index().sort_values(["mean", "n_calls", "agent_id"], ascending=[False, False, True])
+    summary["rank"] = range(1, len(summary) + 1)
+    return summary.reset_index(drop=True)
+
+
+def fallers(summary: pd.DataFrame, min_calls: int = 2, limit: int = 10) -> pd.DataFrame:
+    comparable = summary[(summary["n_calls"] >= min_calls) & (summary["prev_calls"] >= min_calls)
+                         & (summary["change"] < 0)]
+    return comparable.sort_values(["change", "agent_id"]).head(limit)
+
+
+def night_trend(data: ReportData) -> pd.DataFrame:
+    """Per night of both periods: calls, mean and median score, pass rate."""
+    nights = data.period.previous.days() + data.period.days()
+    trend = data.calls.groupby("night").agg(calls=("call_id", "size"), mean=("score", "mean"),
+                                            median=("score", "median"), pass_rate=("passed_adj", "mean"))
+    return trend.reindex(nights)
+
+
+def agent_nights(data: ReportData) -> pd.DataFrame:
+    """Mean score per agent and night (both periods)."""
+    return data.calls.groupby(["agent_id", "night"])["score"].mean()
+
+
+def team_night_median(data: ReportData) -> pd.DataFrame:
+    """Team × night: the median of the team's agents' nightly means."""
+    calls = data.calls.assign(team=lambda f: _team(f))
+    per_agent = calls.groupby(["team", "night", "agent_id"])["score"].mean()
+    return per_agent.groupby(["team", "night"]).median().unstack("night")
+
+
+def violation_rates(calls: pd.DataFrame, criteria: list[str], by: str | None = None) -> pd.DataFrame | pd.Series:
+    flags = pd.DataFrame({c: calls[f"{c}_state"].eq(VIOLATION) for c in criteria}, index=calls.index)
+    if by is None:
+        return flags.mean() if len(flags) else pd.Series(0.0, index=criteria)
+    return flags.groupby(calls[by] if by != "team" else _team(calls)).mean()
+
+
+def points_lost(data: ReportData) -> pd.DataFrame:
+    """Agent × criterion: points lost in the period (kept violations, and required behaviour never shown)."""
+    cur = data.current
+    lost = pd.DataFrame({c: (cur[f"{c}_score"].rsub(_weight(data, c)) - cur[f"{c}_restored"]).clip(lower=0)
+                         for c in data.criteria}, index=cur.index)
+    return lost.groupby(cur["agent_id"]).sum()
+
+
+def _weight(data: ReportData, criterion: str) -> float:
+    return next(c.weight for c in data.rubric.criteria if c.id == criterion)
+
+
+def team_summary(data: ReportData, summary: pd.DataFrame) -> pd.DataFrame:
+    cur = data.current.assign(team=lambda f: _team(f))
+    teams = cur.groupby("team").agg(calls=("call_id", "size"), mean=("score", "mean"),
+                                    median=("score", "median"), pass_rate=("passed_adj", "mean"))
+    teams["agents"] = summary.groupby("team").size().reindex(teams.index).fillna(0).astype(int)
+    return teams.reset_index().sort_values("mean", ascending=False)
+
+
+def rule_decisions(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: findings, confirmed, dismissed, dismissal rate — which rules are noisy."""
+    if not len(findings):
+        return pd.DataFrame(columns=["rule_id", "criterion", "findings", "confirmed", "dismissed", "dismissal_rate"])
+    rules = findings.groupby(["rule_id", "criterion"]).agg(findings=("finding_id", "size"),
+                                                          confirmed=("confirmed", "sum"),
+                                                          dismissed=("dismissed", "sum")).reset_index()
+    decided = rules["confirmed"] + rules["dismissed"]
+    rules["dismissal_rate"] = (rules["dismissed"] / decided.where(decided > 0)).astype(float)
+    rules = rules[decided > 0]
+    return rules.sort_values(["dismissed", "dismissal_rate", "rule_id"], ascending=[False, False, True])
+
+
+def worst_calls(calls: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
+    """Each agent's calls to go through first: lowest score, vetoed first among equals, latest first.
+
+    Calls that kept every point are never "worst".
+    """
+    ordered = calls[calls["score"] < 100.0].assign(not_vetoed=lambda f: ~f["vetoed_adj"]).sort_values(
+        ["agent_id", "score", "not_vetoed", "started", "call_id"], ascending=[True, True, True, False, True])
+    return ordered.groupby("agent_id", sort=False).head(limit)
+
+
+def praise(findings: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
+    """Each agent's moments worth praising: empathy shown, the need restated — one per call and criterion,
+    latest first."""
+    good = findings[(findings["outcome"] == MET) & findings["criterion"].isin(PRAISE_CRITERIA)
+                    & findings["in_period"]]
+    good = good.sort_values(["agent_id", "started", "confidence"], ascending=[True, False, False])
+    good = good.drop_duplicates(["call_id", "criterion"])
+    return good.groupby("agent_id", sort=False).head(limit)

@@ -1,0 +1,189 @@
+"""Turning report data into files: masking at the last step, templates, a swapped-in site.
+
+Masking. Evidence in the scorecards is already masked, but a report is the
+place where personal data would do the most harm, so every string a template
+prints passes through :func:`scorers.numbers.mask_text` again (Jinja's
+``finalize`` hook, so a template cannot forget). Two kinds of value are
+exempt because masking would destroy them and they carry no personal data:
+values we format ourselves (dates, times, scores: :class:`Text`) and chart SVG
+(:class:`markupsafe.Markup`, drawn from already-masked labels). Identifiers
+from the input (call and agent ids) go through :func:`ident`, which masks
+any run of 11+ digits — every card, ID and mobile number is that long —
+while a short sequence number stays readable.
+
+Writing. A site is written into a hidden staging folder next to its
+destination and swapped in with renames, so a reader (or a crash) never sees
+half a report. We only ever replace a folder that holds a callqa report
+(it has a ``.callqa-report`` marker), never someone's other files.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from scorers.numbers import find_runs, mask_text
+from scorers.reports import fonts
+from scorers.reports.templates import TEMPLATES
+
+MARKER = ".callqa-report"
+IDENT_MIN_DIGITS = 11
+_HEX_ID = frozenset("0123456789abcdef")
+
+
+class ReportError(RuntimeError):
+    """A report cannot be built; the message says why (no scorecards, bad folder ...)."""
+
+
+class Text(str):
+    """A string produced by the report itself (formatted number, date, masked id): printed as is."""
+
+
+def masked(value) -> Text:
+    return Text(mask_text("" if value is None else str(value)))
+
+
+def ident(value) -> Text:
+    """An identifier from the input, with any run of 11+ digits masked."""
+    text = "" if value is None else str(value)
+    runs = find_runs(text, min_digits=IDENT_MIN_DIGITS)
+    if not runs:
+        return Text(text)
+    parts, last = [], 0
+    for run in runs:
+        parts += [text[last:run.start], run.masked]
+        last = run.end
+    return Text("".join(parts + [text[last:]]))
+
+
+def finding_ref(value) -> Text:
+    """A finding id: ours (16 hex digits, a hash), shown whole so reviewers can cite it."""
+    text = "" if value is None else str(value)
+    return Text(text) if len(text) == 16 and set(text) <= _HEX_ID else masked(text)
+
+
+def rubric_label(rubric, versions: list[str] | None = None) -> Text:
+    """"name（id@version）": versions like 2026.11.1 are not personal numbers and must stay readable."""
+    shown = ", ".join(ident(v) for v in (versions or [rubric.version]))
+    return Text(f"{masked(rubric.name)}（{ident(rubric.id)}@{shown}）")
+
+
+def highlight(evidence, start, end) -> Markup:
+    """The masked evidence sentence with the span that fired in <mark>.
+
+    Spans index the original utterance; when masking changed the text (a long
+    number) the span may no longer line up, so the sentence is shown unmarked.
+    """
+    text = "" if evidence is None else str(evidence)
+    safe = mask_text(text)
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        return Markup(escape(safe))
+    if safe != text or not 0 <= start < end <= len(text):
+        return Markup(escape(safe))
+    return Markup(f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}")
+
+
+def score(value, digits: int = 1) -> Text:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Text("—")
+    if number != number:
+        return Text("—")
+    return Text(f"{0.0 if round(number, digits) == 0 else number:.{digits}f}")  # never "-0.0"
+
+
+def pct(value, digits: int = 0) -> Text:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Text("—")
+    return Text("—" if number != number else f"{100 * number:.{digits}f}%")
+
+
+def delta(value) -> Text:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Text("—")
+    return Text("—" if number != number else f"{number:+.1f}")
+
+
+def _finalize(value):
+    if value is None:
+        return ""
+    if isinstance(value, (Markup, Text)):
+        return value
+    if isinstance(value, datetime):
+        return Text(value.strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, date):
+        return Text(value.isoformat())
+    if isinstance(value, str):
+        return Text(mask_text(value))
+    return value
+
+
+def environment() -> Environment:
+    env = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True),
+                      finalize=_finalize, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(score=score, pct=pct, delta=delta, ident=ident, masked=masked, finding=finding_ref,
+                       highlight=highlight)
+    env.globals.update(font_family=fonts.WEB_FAMILY)
+    return env
+
+
+def non_ascii(text: str) -> set[str]:
+    return {c for c in set(text) if ord(c) > 126}
+
+
+class Site:
+    """A report folder being written: pages go to a staging folder, :meth:`publish` swaps it in."""
+
+    def __init__(self, dest: Path | str):
+        self.dest = Path(dest).resolve()
+        if self.dest.exists() and not self.dest.is_dir():
+            raise ReportError(f"{self.dest} exists and is not a folder")
+        if self.dest.is_dir() and any(self.dest.iterdir()) and not (self.dest / MARKER).exists():
+            raise ReportError(f"refusing to write into {self.dest}: it is not empty and holds no callqa report "
+                              f"(no {MARKER}); choose an empty or new folder")
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        self.stage = self.dest.parent / f".{self.dest.name}.staging-{uuid.uuid4().hex[:8]}"
+        self.stage.mkdir()
+        self.chars: set[str] = set()
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.stage / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        self.chars |= non_ascii(text)
+        return path
+
+    def publish(self, info: dict, web_font: bool = True) -> Path:
+        """Add the font subset and the marker, then replace the destination folder in two renames."""
+        try:
+            if web_font:
+                fonts.write_web_font(self.chars, self.stage / "assets" / "cjk.ttf")
+            (self.stage / MARKER).write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str),
+                                             encoding="utf-8")
+            old = None
+            if self.dest.exists():
+                old = self.dest.parent / f".{self.dest.name}.old-{uuid.uuid4().hex[:8]}"
+                os.replace(self.dest, old)
+            os.replace(self.stage, self.dest)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return self.dest
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)

@@ -1,0 +1,110 @@
+"""compliance: the review queue — order, evidence, CSV round trip, decisions, noisy rules, a browser's view."""
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from scorers.reports import build_compliance_report, import_decisions
+from scorers.reports.compliance import CSV_COLUMNS, ordered_queue
+from scorers.reports.reviews import Decision, record_decisions
+from scorers.rubric import load_rubric
+from tests.helpers import DEFAULT_RUBRIC
+from tests.reports_helpers import CARD, browse, built_reports, long_digit_runs, page, png_colours, scorecards
+
+RUBRIC = load_rubric(DEFAULT_RUBRIC, build=False)
+
+
+@pytest.fixture(scope="module")
+def site():
+    return built_reports()[2]
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_queue_is_ordered_by_severity_then_confidence():
+    queue = pd.DataFrame({"finding_id": list("abcd"), "severity": ["major", "critical", "critical", "minor"],
+                          "confidence": [0.99, 0.7, 0.95, 1.0], "started_at": ["2026-11-20T09:00:00+08:00"] * 4,
+                          "decision": [None] * 4})
+    assert ordered_queue(queue)["finding_id"].tolist() == ["c", "b", "a", "d"]
+
+
+def test_the_queue_page_lists_every_case_with_agent_time_evidence_and_rule(site):
+    text = page(site / "index.html").text
+    pending = text[text.index("待复核（5）"):text.index("已复核")]
+    assert pending.count("严重") == 1 + 5  # the column header, then one tag per case
+    assert pending.index("info_leak.full_number") < pending.index("over_promise.guarantee_phrase")
+    assert "A1002" in pending and "A1003" in pending and "2026-11-20 10:15" in pending
+    assert "6222***********4458" in pending and "保本保息" in pending
+    assert "保护客户信息" in pending and "不得过度承诺" in pending
+    assert CARD not in (site / "index.html").read_text(encoding="utf-8")
+    assert long_digit_runs(text) == []
+    assert "queue.csv" in page(site / "index.html").links
+
+
+def test_queue_csv_has_the_same_rows_masked(site):
+    rows = read_csv(site / "queue.csv")
+    assert list(rows[0]) == CSV_COLUMNS and len(rows) == 5
+    assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["criterion"] for r in rows[:2]] == ["保护客户信息"] * 2
+    assert float(rows[0]["confidence"]) >= float(rows[-1]["confidence"])
+    assert all(r["status"] == "pending" and r["decision"] == "" for r in rows)
+    raw = (site / "queue.csv").read_text(encoding="utf-8-sig")
+    assert CARD not in raw and "6222***********4458" in raw and long_digit_runs(raw) == []
+
+
+def test_decisions_show_in_the_queue_and_the_noisy_rules(tmp_path):
+    _, out = scorecards(tmp_path / "out")
+    queue = pd.read_parquet(out / "compliance")
+    promises = queue[queue["criterion"] == "over_promise"]["finding_id"].tolist()
+    leak = queue[queue["criterion"] == "info_leak"]["finding_id"].iloc[0]
+    record_decisions(out, [Decision(promises[0], "dismissed", "王芳", f"客户原话,卡号{CARD}"),
+                           Decision(leak, "confirmed", "李雷")])
+    report = build_compliance_report(out, tmp_path / "queue", RUBRIC)
+    assert (report.pending, report.confirmed, report.dismissed) == (3, 1, 1)
+    text = page(report.dest / "index.html").text
+    reviewed = text[text.index("已复核（2）"):text.index("由 callqa 生成于")]
+    assert "已驳回" in reviewed and "已确认" in reviewed and "王芳" in reviewed and "李雷" in reviewed
+    assert "客户原话,卡号6222***********4458" in reviewed
+    rules = text[text.index("规则驳回统计"):text.index("待复核（")]  # above the queue: a QA lead sees it first
+    assert "over_promise.guarantee_phrase" in rules and "100%" in rules
+    rows = {r["finding_id"]: r for r in read_csv(report.csv)}
+    assert rows[promises[0]]["status"] == "dismissed" and rows[promises[0]]["reviewed_by"] == "王芳"
+    assert CARD not in report.csv.read_text(encoding="utf-8-sig")
+
+
+def test_a_filled_in_queue_csv_imports_back(tmp_path):
+    _, out = scorecards(tmp_path / "out")
+    report = build_compliance_report(out, tmp_path / "queue", RUBRIC)
+    rows = read_csv(report.csv)
+    rows[0].update(decision="驳回", reviewer="王芳", note="客户本人核对")
+    rows[1].update(decision="confirmed", reviewer="王芳")
+    filled = tmp_path / "filled.csv"
+    with open(filled, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    _, recorded, skipped = import_decisions(out, filled)
+    assert (recorded, skipped) == (2, 3)
+    again = build_compliance_report(out, tmp_path / "queue", RUBRIC)
+    assert (again.pending, again.confirmed, again.dismissed) == (3, 1, 1)
+
+
+def test_an_empty_queue_is_a_report_too(tmp_path):
+    _, out = scorecards(tmp_path / "out")
+    report = build_compliance_report(out, tmp_path / "queue", RUBRIC, since="2030-01-01")
+    assert report.total == 0 and "没有。" in page(report.dest / "index.html").text
+    assert read_csv(report.csv) == []
+
+
+def test_queue_renders_in_a_browser(site, tmp_path):
+    shot = tmp_path / "queue.png"
+    dom = browse(site / "index.html", tmp_path, shot)
+    assert "合规复核队列" in dom and dom.count("<tr>") >= 6
+    size, colours = png_colours(shot)
+    assert size == (1280, 2000) and len(colours) > 100
+    assert (0xC6, 0x28, 0x28) in colours  # the red severity tags

@@ -1,0 +1,95 @@
+"""render: every printed string is masked, identifiers stay readable, sites are swapped in whole."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from markupsafe import Markup
+
+from scorers.reports.render import (MARKER, ReportError, Site, Text, environment, finding_ref, highlight, ident,
+                                    rubric_label)
+from scorers.rubric import load_rubric
+from tests.helpers import DEFAULT_RUBRIC
+from tests.reports_helpers import CARD
+
+
+def render(source: str, **values) -> str:
+    return environment().from_string(source).render(**values)
+
+
+def test_every_printed_string_is_masked_even_if_a_template_forgets():
+    assert render("{{ x }}", x=f"卡号{CARD}") == "卡号6222***********4458"
+    assert render("{{ x }}", x="幺三八幺二三四五六七八") == "138****5678"  # spoken digits too
+    assert render("{{ x|upper }}", x=f"n{CARD}") == "N6222***********4458"
+
+
+def test_html_is_escaped():
+    assert render("{{ x }}", x="<script>") == "&lt;script&gt;"
+
+
+def test_our_own_values_are_not_mangled():
+    assert render("{{ d }} {{ t }}", d=date(2026, 11, 20), t=datetime(2026, 11, 20, 9, 15)) \
+        == "2026-11-20 2026-11-20 09:15"
+    assert render("{{ s|score }} {{ p|pct }} {{ c|delta }}", s=87.456, p=0.255, c=-3.25) == "87.5 26% -3.2"
+    assert render("{{ s|score }}", s=float("nan")) == "—"
+    assert render("{{ s|score }} {{ t|score(2) }}", s=-0.0, t=-0.05) == "0.0 -0.05"
+    assert "2026.11.1" in rubric_label(load_rubric(DEFAULT_RUBRIC, build=False))
+
+
+def test_identifiers_keep_short_numbers_and_lose_long_ones():
+    assert ident("BENCH-00000123") == "BENCH-00000123"
+    assert ident("A1002") == "A1002"
+    assert ident(f"C-{CARD}") == "C-6222***********4458"
+    assert ident("13812345678") == "138****5678"
+    assert finding_ref("0925c47b330f2fe7") == "0925c47b330f2fe7"
+    assert finding_ref(f"x{CARD}") != f"x{CARD}"
+    assert isinstance(ident("A1"), Text)
+
+
+def test_highlight_marks_the_span_of_the_evidence():
+    assert highlight("这款您放心,保本保息,收益肯定比存款高。", 6, 10) == \
+        Markup("这款您放心,<mark>保本保息</mark>,收益肯定比存款高。")
+    assert highlight("<b>", 0, 1) == Markup("<mark>&lt;</mark>b&gt;")
+
+
+def test_highlight_never_shows_a_raw_number_even_when_the_evidence_was_not_masked():
+    text = f"您的卡号是{CARD}对吧。"
+    out = highlight(text, 5, 5 + len(CARD))
+    assert CARD not in out and "6222***********4458" in out and "<mark>" not in out
+    assert highlight(text, None, None) == Markup("您的卡号是6222***********4458对吧。")
+
+
+def test_a_site_replaces_an_older_report_and_keeps_a_marker(tmp_path):
+    dest = tmp_path / "report"
+    first = Site(dest)
+    first.write("index.html", "<p>一</p>")
+    first.publish({"n": 1}, web_font=False)
+    assert (dest / MARKER).is_file() and (dest / "index.html").read_text(encoding="utf-8") == "<p>一</p>"
+    second = Site(dest)
+    second.write("index.html", "<p>二</p>")
+    (dest / "stale.html").write_text("old", encoding="utf-8")
+    second.publish({"n": 2}, web_font=False)
+    assert (dest / "index.html").read_text(encoding="utf-8") == "<p>二</p>" and not (dest / "stale.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging or old folders left
+
+
+def test_a_site_never_writes_into_a_folder_that_is_not_a_report(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ReportError, match="refusing to write"):
+        Site(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_an_aborted_site_leaves_nothing_behind(tmp_path):
+    site = Site(tmp_path / "report")
+    site.write("index.html", "x")
+    site.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_web_font_is_written_with_its_licence(tmp_path):
+    site = Site(tmp_path / "report")
+    site.write("index.html", "<p>坐席质检</p>")
+    dest = site.publish({})
+    assert (dest / "assets" / "cjk.ttf").stat().st_size > 1000
+    assert "Open Font License" in (dest / "assets" / "FONT-LICENSE.txt").read_text(encoding="utf-8")
