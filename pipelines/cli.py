@@ -116,13 +116,21 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
 
 
 @app.command()
-def serve(input: str = typer.Option(..., "--input", "-i", help="where each night's transcripts land"),
+def serve(input: str = typer.Option(..., "--input", "-i",
+                                    help="where each night's transcripts land; {date} = the night scored"),
           out: Path = typer.Option(..., "--out", "-o"),
           rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r"),
           cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, Asia/Shanghai time")) -> None:
-    """Serve the nightly flow on a schedule (long-running; needs a Prefect API to record runs)."""
+    """Serve the nightly flow on a schedule (long-running; needs a Prefect server)."""
+    import os
+
     from pipelines.flows import serve_nightly
 
+    if not os.environ.get("PREFECT_API_URL"):
+        # Prefect would serve the flow on a temporary server that never schedules a run
+        console.print("[red]no Prefect server[/red] schedules need one: run `prefect server start` and set "
+                      "PREFECT_API_URL=http://127.0.0.1:4200/api (or use prefect.yaml with `prefect deploy`)")
+        raise typer.Exit(EXIT_UNUSABLE)
     _load_rubric(rubric)
     serve_nightly(input, str(out), str(rubric), cron)
 

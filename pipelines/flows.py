@@ -23,7 +23,7 @@ from pathlib import Path  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from pipelines.paths import DEFAULT_RUBRIC  # noqa: E402
+from pipelines.paths import DEFAULT_RUBRIC, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
 from scorers.call import Call  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
@@ -82,8 +82,12 @@ def render_reports(out: str, rubric_path: str) -> list[str]:
 
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RUBRIC)) -> steps.BatchSummary:
-    """Score the night's calls and write the scorecards under ``out``."""
+    """Score the night's calls and write the scorecards under ``out``.
+
+    ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
+    """
     logger = get_run_logger()
+    input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
     loaded = load_and_validate(input_path)
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]

@@ -1,6 +1,34 @@
-"""Where the project's bundled files are (rubrics, sample data)."""
+"""Where the project's bundled files are, and which night's input a scheduled run reads."""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUBRIC = PROJECT_ROOT / "rubrics" / "default.yaml"
 SAMPLE_INPUT = PROJECT_ROOT / "data" / "sample"
+BEIJING = timezone(timedelta(hours=8))
+
+
+def default_rubric() -> Path:
+    """$CALLQA_RUBRIC, else the checkout's rubrics/default.yaml, else ./rubrics/default.yaml.
+
+    An installed (non-editable) callqa has no rubrics folder of its own: a bank
+    keeps its rubric under version control next to its deployment.
+    """
+    if os.environ.get("CALLQA_RUBRIC"):
+        return Path(os.environ["CALLQA_RUBRIC"])
+    bundled = PROJECT_ROOT / "rubrics" / "default.yaml"
+    return bundled if bundled.exists() else Path.cwd() / "rubrics" / "default.yaml"
+
+
+DEFAULT_RUBRIC = default_rubric()
+
+
+def night_input(template: str, now: datetime | None = None) -> str:
+    """Fill ``{date}`` with the night being scored: yesterday, Beijing time.
+
+    ``/data/asr/{date}`` → ``/data/asr/2026-11-20`` when the job runs at 02:00 on the 21st.
+    """
+    night: date = (now or datetime.now(BEIJING)).astimezone(BEIJING).date() - timedelta(days=1)
+    return template.replace("{date}", night.isoformat())

@@ -144,3 +144,24 @@ def test_rubric_scorers(invoke):
 def test_no_arguments_shows_help(invoke):
     result = invoke()
     assert "score" in result.text and "rubric" in result.text
+
+
+def test_serve_refuses_to_run_without_a_prefect_server(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = CliRunner().invoke(app, ["serve", "--input", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "prefect server start" in result.output
+
+
+def test_night_input_is_yesterday_in_beijing():
+    from datetime import datetime, timezone
+
+    from pipelines.paths import night_input
+
+    # 19:00 UTC on the 20th is 03:00 on the 21st in Beijing: the night scored is the 20th
+    assert night_input("/data/asr/{date}", datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)) == "/data/asr/2026-11-20"
+    assert night_input("/data/asr/fixed", datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)) == "/data/asr/fixed"
