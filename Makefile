@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/callqa nightly --input data/sample --out $(OUT)
 	@echo "Scorecards are in $(OUT)/ (calls, findings, compliance, agents; rejected records in $(OUT)/rejected)"
+	@echo "Reports: open $(OUT)/reports/agents/index.html (coaches) and $(OUT)/reports/compliance/index.html (compliance queue)"
 
 ## Install and run the test suite.
 test: $(STAMP)
