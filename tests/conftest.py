@@ -67,6 +67,14 @@ def make_call(tmp_path) -> CallWriter:
     return CallWriter(tmp_path / "input")
 
 
+@pytest.fixture
+def prefect_home(request, tmp_path) -> Path:
+    """Prefect's run database for flow tests: not ~/.prefect, and kept between test sessions
+    in pytest's cache (creating it takes about 10 s)."""
+    cache = getattr(request.config, "cache", None)
+    return Path(cache.mkdir("prefect_home")) if cache else tmp_path / "prefect_home"
+
+
 @pytest.fixture(scope="session")
 def default_rubric_path() -> Path:
     return DEFAULT_RUBRIC_PATH

@@ -1,8 +1,6 @@
 """Small builders shared by the scorer tests."""
 from __future__ import annotations
 
-import logging
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,21 +28,3 @@ def default_scorer(criterion: str):
 
 def hits(criterion: str, call: Call, outcome: str) -> list[int]:
     return [f.utterance_index for f in default_scorer(criterion)(call) if f.outcome == outcome]
-
-
-def release_captured_streams() -> None:
-    """Prefect's log handlers hold pytest's capture stream past the test; its temporary
-    server logs 'Stopping temporary server' at interpreter exit, after pytest closed it.
-
-    pytest's own capture handlers are left alone: from the second flow run of a
-    session on, Prefect no longer replaces them, and their stream must stay theirs.
-    """
-    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in logging.Logger.manager.loggerDict
-                                       if name.startswith("prefect")]
-    for handler in {h for logger in loggers for h in logger.handlers}:
-        if type(handler).__module__.startswith("_pytest"):
-            continue
-        if isinstance(handler, logging.StreamHandler) and handler.stream not in (sys.__stderr__, sys.__stdout__):
-            handler.setStream(sys.__stderr__)
-        if getattr(handler, "console", None) is not None:  # Prefect's rich console handler
-            handler.console.file = sys.__stderr__

@@ -4,17 +4,11 @@ from datetime import date
 import pytest
 
 from scorers.store import read_dataset
-from tests.helpers import release_captured_streams
+from tests.flow_runner import run_flow
 
 
 @pytest.mark.slow
-def test_nightly_scoring_flow(tmp_path, monkeypatch, request, make_call, default_rubric_path):
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # Prefect's run database: not in ~/.prefect, and kept between test sessions (creating it takes ~10 s)
-    cache = getattr(request.config, "cache", None)
-    monkeypatch.setenv("PREFECT_HOME", str(cache.mkdir("prefect_home") if cache else tmp_path / "prefect_home"))
-    from pipelines.flows import nightly_scoring
-    from scorers.batch import BatchSummary
+def test_nightly_scoring_flow(tmp_path, prefect_home, make_call, default_rubric_path):
 
     make_call(call_id="F-1", agent_id="A1", started_at="2026-11-20T09:00:00+08:00")
     make_call(call_id="F-2", agent_id="A1", started_at="2026-11-20T10:00:00+08:00",
@@ -23,16 +17,12 @@ def test_nightly_scoring_flow(tmp_path, monkeypatch, request, make_call, default
     path = make_call(call_id="F-3", agent_id="A2", started_at="2026-11-21T08:00:00")
     out = tmp_path / "out"
 
-    try:
-        summary = nightly_scoring(str(path), str(out), str(default_rubric_path))
-    finally:
-        release_captured_streams()
+    summary = run_flow(path, out, default_rubric_path, prefect_home=prefect_home)
 
-    assert isinstance(summary, BatchSummary)
-    assert (summary.calls_scored, summary.rejected) == (3, 1)
-    assert summary.dates == ["2026-11-20", "2026-11-21"]
-    assert summary.vetoed == 1 and summary.violations["info_leak"] == 1
-    assert summary.files == [str(path)]
+    assert (summary["calls_scored"], summary["rejected"]) == (3, 1)
+    assert summary["dates"] == ["2026-11-20", "2026-11-21"]
+    assert summary["vetoed"] == 1 and summary["violations"]["info_leak"] == 1
+    assert summary["files"] == [str(path)]
     calls = read_dataset(out, "calls").to_pylist()
     assert sorted(c["call_id"] for c in calls) == ["F-1", "F-2", "F-3"]
     assert {c["call_id"]: c["call_date"] for c in calls}["F-3"] == date(2026, 11, 21)

@@ -5,34 +5,22 @@ from __future__ import annotations
 import pytest
 
 from scorers.store import read_dataset
-from tests.helpers import release_captured_streams
+from tests.flow_runner import run_flow
 from tests.reports_helpers import CARD, page
 
 
 @pytest.fixture()
-def night(tmp_path, monkeypatch, request, make_call):
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    cache = getattr(request.config, "cache", None)
-    monkeypatch.setenv("PREFECT_HOME", str(cache.mkdir("prefect_home") if cache else tmp_path / "prefect_home"))
+def night(make_call):
     make_call(call_id="R-1", agent_id="A1", started_at="2026-11-20T09:00:00+08:00")
     return make_call(call_id="R-2", agent_id="A2", started_at="2026-11-20T10:00:00+08:00",
                      utterances=[("agent", "您好"), ("customer", "查一下我的卡"), ("agent", f"您的卡号是{CARD}对吧")])
 
 
-def _run(path, out, rubric):
-    from pipelines.flows import nightly_scoring
-
-    try:
-        return nightly_scoring(str(path), str(out), str(rubric))
-    finally:
-        release_captured_streams()
-
-
 @pytest.mark.slow
-def test_the_flow_renders_both_reports(night, tmp_path, default_rubric_path):
+def test_the_flow_renders_both_reports(night, tmp_path, prefect_home, default_rubric_path):
     out = tmp_path / "out"
-    summary = _run(night, out, default_rubric_path)
-    assert summary.calls_scored == 2
+    summary = run_flow(night, out, default_rubric_path, prefect_home=prefect_home)
+    assert summary["calls_scored"] == 2
     agents, queue = out / "reports" / "agents", out / "reports" / "compliance"
     assert {"A1", "A2"} <= set(page(agents / "index.html").text.split())
     assert (agents / "agent-A2.html").is_file()
@@ -41,16 +29,10 @@ def test_the_flow_renders_both_reports(night, tmp_path, default_rubric_path):
 
 
 @pytest.mark.slow
-def test_a_failing_report_does_not_fail_the_night(night, tmp_path, default_rubric_path, monkeypatch):
-    import scorers.reports
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full while drawing charts")
-
-    monkeypatch.setattr(scorers.reports, "build_reports", broken)
+def test_a_failing_report_does_not_fail_the_night(night, tmp_path, prefect_home, default_rubric_path):
     out = tmp_path / "out"
-    summary = _run(night, out, default_rubric_path)
-    assert summary.calls_scored == 2
+    summary = run_flow(night, out, default_rubric_path, prefect_home=prefect_home, break_reports=True)
+    assert summary["calls_scored"] == 2
     assert sorted(read_dataset(out, "calls").column("call_id").to_pylist()) == ["R-1", "R-2"]
     assert read_dataset(out, "agents") is not None
     assert not (out / "reports").exists()
