@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from pipelines.paths import DEFAULT_RUBRIC
 from pipelines.report_cli import report_app, review_command
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -29,6 +28,22 @@ rubric_app = typer.Typer(no_args_is_help=True, help="Check and inspect rubric fi
 app.add_typer(rubric_app, name="rubric")
 console = Console(stderr=True)
 out_console = Console()
+
+
+RUBRIC_HELP = "score every call with this rubric (default: route each call by rubrics/routing.yaml)"
+ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/routing.yaml)"
+
+
+def _load_router(rubric: Optional[Path], routing: Optional[Path]):
+    """The rubric(s) of a run: one --rubric for every call, or the routing file's."""
+    from pipelines.paths import load_router
+    from scorers.config import ConfigError
+
+    try:
+        return load_router(rubric, routing)
+    except ConfigError as err:
+        console.print(f"[red]rubric error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
 
 
 def _load_rubric(path: Path):
@@ -69,14 +84,15 @@ def exit_code(summary) -> int:
 @app.command()
 def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.parquet file, a folder or a glob"),
           out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
-          rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric YAML file"),
+          rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
+          routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
     """Score a batch directly, without the orchestrator."""
     from scorers.batch import run_batch
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
 
-    loaded_rubric = _load_rubric(rubric)
+    loaded_rubric = _load_router(rubric, routing)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("score", total=None)
@@ -96,15 +112,16 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
 @app.command()
 def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.parquet file, a folder or a glob"),
             out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
-            rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric YAML file")) -> None:
+            rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
+            routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.flows import run_nightly
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
 
-    _load_rubric(rubric)  # fail fast, before the orchestrator starts
+    _load_router(rubric, routing)  # fail fast, before the orchestrator starts
     try:
-        summary = run_nightly(input, out, rubric)
+        summary = run_nightly(input, out, rubric, routing)
     except InputError as err:
         console.print(f"[red]input error[/red] {err}")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -119,7 +136,8 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
 def serve(input: str = typer.Option(..., "--input", "-i",
                                     help="where each night's transcripts land; {date} = the night scored"),
           out: Path = typer.Option(..., "--out", "-o"),
-          rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r"),
+          rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
+          routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
           cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, Asia/Shanghai time")) -> None:
     """Serve the nightly flow on a schedule (long-running; needs a Prefect server)."""
     import os
@@ -131,17 +149,56 @@ def serve(input: str = typer.Option(..., "--input", "-i",
         console.print("[red]no Prefect server[/red] schedules need one: run `prefect server start` and set "
                       "PREFECT_API_URL=http://127.0.0.1:4200/api (or use prefect.yaml with `prefect deploy`)")
         raise typer.Exit(EXIT_UNUSABLE)
-    _load_rubric(rubric)
-    serve_nightly(input, str(out), str(rubric), cron)
+    _load_router(rubric, routing)
+    serve_nightly(input, str(out), None if rubric is None else str(rubric), cron,
+                  None if routing is None else str(routing))
 
 
 @rubric_app.command("check")
-def rubric_check(path: Path = typer.Argument(..., help="rubric YAML file")) -> None:
-    """Validate a rubric and every lexicon it uses."""
-    loaded = _load_rubric(path)
-    out_console.print(f"ok: {loaded.id}@{loaded.version} — {len(loaded.criteria)} criteria: "
-                      + ", ".join(f"{c.id} ({c.scorer_name}, weight {c.weight:g}{', veto' if c.veto else ''})"
-                                  for c in loaded.criteria))
+def rubric_check(path: Path = typer.Argument(..., help="rubric YAML file (or a routing file: every rubric it names)")) -> None:
+    """Validate a rubric, every lexicon and condition it uses (or a routing file and its rubrics)."""
+    if _is_routing(path):
+        router = _load_router(None, path)
+        out_console.print(f"ok: routing {path} — default {router.default.id}; "
+                          + "; ".join(f"{', '.join(f'{k}={sorted(v)}' for k, v in r.match.items())} → {r.rubric.id}"
+                                      for r in router.routes))
+        rubrics = router.rubrics
+    else:
+        rubrics = [_load_rubric(path)]
+    for loaded in rubrics:
+        out_console.print(f"ok: {loaded.id}@{loaded.version} — {len(loaded.criteria)} criteria: "
+                          + ", ".join(f"{c.id} ({c.scorer_name or 'conditions'}, weight {c.weight:g}"
+                                      f"{', veto' if c.veto else ''})" for c in loaded.criteria))
+
+
+def _is_routing(path: Path) -> bool:
+    """A routing file maps `default` (and `routes`) to rubric files; a rubric has `criteria`."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # load_rubric reports it
+    return isinstance(data, dict) and "default" in data and "criteria" not in data
+
+
+@rubric_app.command("test")
+def rubric_test(paths: list[Path] = typer.Argument(..., help="rubric YAML files")) -> None:
+    """Run the examples written in each criterion (examples: hit / miss); exit 1 when one fails."""
+    from scorers.selftest import run_examples
+
+    failed = 0
+    for path in paths:
+        loaded = _load_rubric(path)
+        ran, failures = run_examples(loaded)
+        for failure in failures:
+            out_console.print(f"[red]FAIL[/red] {failure.message()}", soft_wrap=True)
+        with_examples = sum(1 for c in loaded.criteria if c.examples)
+        status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
+        out_console.print(f"{status}: {loaded.id}@{loaded.version} — {ran} examples in {with_examples} of "
+                          f"{len(loaded.criteria)} criteria ({path})", soft_wrap=True)
+        failed += len(failures)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 @rubric_app.command("scorers")

@@ -23,9 +23,10 @@ from pathlib import Path  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from pipelines.paths import DEFAULT_RUBRIC, night_input  # noqa: E402
+from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
 from scorers.call import Call  # noqa: E402
+from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
 
 CHUNK_SIZE = 2000
@@ -35,6 +36,12 @@ CHUNK_SIZE = 2000
 def rubric_at(path: str) -> Rubric:
     """One loaded rubric per worker process: lexicons and jieba load once."""
     return load_rubric(path)
+
+
+@lru_cache(maxsize=4)
+def router_at(rubric_path: str | None, routing_path: str | None) -> Router:
+    """The rubric of every call (``rubric_path``), or the routing file's rubrics; loaded once per process."""
+    return load_router(rubric_path, routing_path)
 
 
 @task(cache_policy=NO_CACHE)
@@ -52,20 +59,22 @@ def load_and_validate(input_path: str) -> steps.LoadedBatch:
 
 
 @task(cache_policy=NO_CACHE)
-def score_chunk(calls: list[Call], rubric_path: str) -> list:
-    return steps.score_calls(calls, rubric_at(rubric_path))
+def score_chunk(calls: list[Call], rubric_path: str | None, routing_path: str | None = None) -> list:
+    return steps.score_calls(calls, router_at(rubric_path, routing_path))
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str) -> steps.StagedBatch:
+def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str | None,
+                     routing_path: str | None = None) -> steps.StagedBatch:
     """Stage calls, findings, compliance and rejected records; nothing is visible yet."""
-    return steps.stage_batch(Path(out), loaded, scored, rubric_at(rubric_path))
+    return steps.stage_batch(Path(out), loaded, scored, router_at(rubric_path, routing_path))
 
 
 @task(cache_policy=NO_CACHE)
-def aggregate_agents(staged: steps.StagedBatch, rubric_path: str) -> steps.BatchSummary:
+def aggregate_agents(staged: steps.StagedBatch, rubric_path: str | None,
+                     routing_path: str | None = None) -> steps.BatchSummary:
     """Recompute the touched days' agent figures, then commit everything at once."""
-    steps.stage_agents(staged, rubric_at(rubric_path))
+    steps.stage_agents(staged, router_at(rubric_path, routing_path))
     return steps.commit_batch(staged)
 
 
@@ -81,39 +90,51 @@ def render_reports(out: str, rubric_path: str) -> list[str]:
 
 
 @flow(name="nightly_scoring", log_prints=True)
-def nightly_scoring(input_path: str, out: str, rubric_path: str = str(DEFAULT_RUBRIC)) -> steps.BatchSummary:
+def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
+                    routing_path: str | None = None) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
+    ``rubric_path`` scores every call with one rubric; without it each call gets the rubric
+    ``routing_path`` (default: rubrics/routing.yaml) routes its team or channel to.
     """
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
     loaded = load_and_validate(input_path)
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
-    scored = [s for chunk in score_chunk.map(chunks, rubric_path).result() for s in chunk] if chunks else []
-    staged = write_scorecards(out, loaded, scored, rubric_path)
+    scored = [s for chunk in score_chunk.map(chunks, rubric_path, routing_path).result() for s in chunk] \
+        if chunks else []
+    staged = write_scorecards(out, loaded, scored, rubric_path, routing_path)
     try:
-        summary = aggregate_agents(staged, rubric_path)
+        summary = aggregate_agents(staged, rubric_path, routing_path)
     except BaseException:
         staged.writer.abort()  # nothing of this run becomes visible
         raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
-    reports = render_reports(out, rubric_path, return_state=True)
+    # the reports follow the default rubric (the one calls get when no route matches)
+    report_rubric = rubric_path or str(router_at(rubric_path, routing_path).default.path)
+    reports = render_reports(out, report_rubric, return_state=True)
     if reports.is_failed():  # the scorecards are committed: a report failure must not fail the night's scoring
         logger.error("reports not rendered (the scorecards are written): %s", reports.message)
     return summary
 
 
-def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str = DEFAULT_RUBRIC) -> steps.BatchSummary:
+def _resolved(path: Path | str | None) -> str | None:
+    return None if path is None else str(Path(path).resolve())
+
+
+def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
+                routing_path: Path | str | None = None) -> steps.BatchSummary:
     started = time.perf_counter()
-    summary = nightly_scoring(str(input_path), str(out), str(Path(rubric_path).resolve()))
+    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path))
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
 
-def serve_nightly(input_path: str, out: str, rubric_path: str, cron: str) -> None:
+def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,
+                  routing_path: str | None = None) -> None:
     """Run the flow on a schedule in this process (Prefect's ``serve``)."""
     nightly_scoring.serve(name="nightly", cron=cron,
-                          parameters={"input_path": input_path, "out": out,
-                                      "rubric_path": str(Path(rubric_path).resolve())})
+                          parameters={"input_path": input_path, "out": out, "rubric_path": _resolved(rubric_path),
+                                      "routing_path": _resolved(routing_path)})

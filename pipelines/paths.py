@@ -25,6 +25,28 @@ def default_rubric() -> Path:
 DEFAULT_RUBRIC = default_rubric()
 
 
+def default_routing() -> Path | None:
+    """$CALLQA_ROUTING, else rubrics/routing.yaml next to the default rubric; None when there is none
+    (or when $CALLQA_RUBRIC names one rubric for every call): then every call gets DEFAULT_RUBRIC."""
+    if os.environ.get("CALLQA_ROUTING"):
+        return Path(os.environ["CALLQA_ROUTING"])
+    if os.environ.get("CALLQA_RUBRIC"):
+        return None
+    routing = DEFAULT_RUBRIC.parent / "routing.yaml"
+    return routing if routing.exists() else None
+
+
+def load_router(rubric: Path | str | None = None, routing: Path | str | None = None):
+    """The rubric(s) a run scores with: ``rubric`` for every call when given, else the routing file."""
+    from scorers.routing import Router, load_routing
+    from scorers.rubric import load_rubric
+
+    if rubric is not None:
+        return Router.single(load_rubric(rubric))
+    routing = routing if routing is not None else default_routing()
+    return load_routing(routing) if routing is not None else Router.single(load_rubric(DEFAULT_RUBRIC))
+
+
 def night_input(template: str, now: datetime | None = None) -> str:
     """Fill ``{date}`` with the night being scored: yesterday, Beijing time.
 

@@ -19,7 +19,9 @@ def agent_day_table(calls: pd.DataFrame, compliance: pd.DataFrame, criteria: lis
     counts as one flag against the agent of its call.
     """
     statuses = [c for c in criteria if f"{c}_status" in calls.columns]
-    frame = calls.assign(**{f"{c}_violation": calls[f"{c}_status"].eq("violation") for c in statuses})
+    # a call scored before a criterion existed has no status for it: it does not count towards the rate
+    frame = calls.assign(**{f"{c}_violation": calls[f"{c}_status"].eq("violation").astype(float)
+                            .where(calls[f"{c}_status"].notna()) for c in statuses})
     flags = compliance.groupby(["call_id", "rubric_id"]).size().rename("critical_violation")
     frame = frame.join(flags, on=["call_id", "rubric_id"])
     frame["critical_violation"] = frame["critical_violation"].fillna(0).astype(int)

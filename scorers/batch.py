@@ -3,11 +3,19 @@
 The Prefect flow (``pipelines/flows.py``) calls these same functions as tasks;
 ``callqa score`` calls :func:`run_batch` directly. Nothing here knows about
 an orchestrator.
+
+Each call is scored with the rubric its team or channel routes it to
+(:mod:`scorers.routing`; a single :class:`Rubric` scores every call). Calls of
+different rubrics have different criterion columns, so ``calls/``,
+``findings/`` and ``compliance/`` get one file per rubric per batch and day,
+and ``agents/`` one file per rubric per day; readers unify the schemas
+(:func:`scorers.store.read_dataset`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +31,7 @@ from scorers.aggregate import agent_day_table
 from scorers.call import Call
 from scorers.finding import MET, VIOLATION
 from scorers.ingest import Rejection, discover, iter_records
+from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
                                 findings_table)
@@ -67,11 +76,14 @@ def load_batch(input_path: str | Path) -> LoadedBatch:
     return LoadedBatch(files, calls, rejections)
 
 
-def score_calls(calls: Iterable[Call], rubric: Rubric,
+def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
                 progress: Callable[[int], None] | None = None) -> list[ScoredCall]:
+    """Score each call with its rubric (``rubric`` itself, or where a :class:`Router` sends it)."""
+    router = as_router(rubric)
+    rubric_for = (lambda call: router.default) if not router.routes else router.rubric_for
     scored = []
     for call in calls:
-        scored.append(score_call(call, rubric))
+        scored.append(score_call(call, rubric_for(call)))
         if progress:
             progress(1)
     return scored
@@ -89,24 +101,39 @@ class StagedBatch:
 
     writer: StagedWrite
     summary: BatchSummary
-    stem: str
+    stem: str  # the batch's file name under its default rubric (one more per other rubric)
     days: set[date]  # the days whose agent figures must be recomputed
+    router: Router | None = None
 
 
-def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
                 started: float | None = None) -> StagedBatch:
-    """Stage calls, findings, compliance and rejected records of the batch."""
-    stem = batch_key(batch.files, rubric)
+    """Stage calls, findings, compliance and rejected records of the batch, one file set per rubric."""
+    router = as_router(rubric)
+    stems = {r.id: batch_key(batch.files, r) for r in router.rubrics}
     writer = StagedWrite(Path(out))
     try:
-        call_dates = [s.call.call_date for s in scored]
-        f_rows, f_dates = findings_rows(scored)
-        c_rows, c_dates = compliance_rows(f_rows, f_dates, rubric)
-        days = set(call_dates)
         replace = {(s.call.call_id, s.rubric_id) for s in scored}
-        writer.write_partitioned("calls", calls_table(scored, rubric), call_dates, days, stem, replace)
-        writer.write_partitioned("findings", findings_table(f_rows), f_dates, days, stem, replace)
-        writer.write_partitioned("compliance", compliance_table(c_rows), c_dates, days, stem, replace)
+        days: set[date] = set()
+        for r in router.rubrics:
+            group = [s for s in scored if s.rubric_id == r.id]
+            if not group:  # no call got this rubric this time: an earlier run's files of the batch go
+                for dataset in ("calls", "findings", "compliance"):
+                    writer.delete_stem(dataset, stems[r.id])
+                continue
+            call_dates = [s.call.call_date for s in group]
+            f_rows, f_dates = findings_rows(group)
+            c_rows, c_dates = compliance_rows(f_rows, f_dates, r)
+            group_days = set(call_dates)
+            days |= group_days
+            own = set(stems.values())
+            writer.write_partitioned("calls", calls_table(group, r), call_dates, group_days, stems[r.id], replace,
+                                     batch_stems=own)
+            writer.write_partitioned("findings", findings_table(f_rows), f_dates, group_days, stems[r.id], replace,
+                                     batch_stems=own)
+            writer.write_partitioned("compliance", compliance_table(c_rows), c_dates, group_days, stems[r.id],
+                                     replace, batch_stems=own)
+        stem = stems[router.default.id]
         rejected = Path("rejected") / f"{stem}.jsonl"
         if batch.rejections:
             writer.write_text(rejected, "".join(
@@ -115,27 +142,46 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
                 for r in batch.rejections))
         else:
             writer.delete(rejected)
-        summary = summarize(writer.run_id, Path(out), batch, scored, rubric, started)
-        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d})
+        summary = summarize(writer.run_id, Path(out), batch, scored, router, started)
+        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d}, router)
     except BaseException:
         writer.abort()
         raise
 
 
-def stage_agents(staged: StagedBatch, rubric: Rubric) -> list[date]:
-    """Recompute ``agents/`` for every day the batch touches, from all of that day's calls."""
+def agents_file(rubric_id: str) -> str:
+    """``agents/call_date=D/agents-<rubric id>.parquet``: one file per rubric, each with its criteria."""
+    return f"agents-{re.sub(r'[^A-Za-z0-9_.-]', '_', rubric_id)}.parquet"
+
+
+def _criteria_of(calls: pd.DataFrame, rubric: Rubric | None) -> list[str]:
+    """The criteria of one rubric's rows: the rubric's own list, or (a rubric no longer routed to)
+    the ``<criterion>_status`` columns its rows fill in."""
+    if rubric is not None:
+        return rubric.criterion_ids
+    return [c[:-len("_status")] for c in calls.columns if c.endswith("_status") and calls[c].notna().any()]
+
+
+def stage_agents(staged: StagedBatch, rubric: Rubric | Router | None = None) -> list[date]:
+    """Recompute ``agents/`` for every day the batch touches, from all of that day's calls, per rubric."""
     writer = staged.writer
+    router = staged.router or (as_router(rubric) if rubric is not None else None)
     for day in sorted(staged.days):
-        part = f"call_date={day.isoformat()}"
-        calls = _read_files(writer.current_files(Path("calls") / part))
-        relative = Path("agents") / part / "agents.parquet"
-        if calls is None or calls.empty:
-            writer.delete(relative)
-            continue
-        compliance = _read_files(writer.current_files(Path("compliance") / part))
-        if compliance is None:
-            compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
-        writer.write_table(relative, agent_day_table(calls, compliance, rubric.criterion_ids))
+        part = Path("agents") / f"call_date={day.isoformat()}"
+        calls = _read_files(writer.current_files(Path("calls") / part.name))
+        written = set()
+        if calls is not None and not calls.empty:
+            compliance = _read_files(writer.current_files(Path("compliance") / part.name))
+            if compliance is None:
+                compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
+            for rubric_id, rows in calls.groupby("rubric_id", sort=True):
+                criteria = _criteria_of(rows, router.by_id(rubric_id) if router else None)
+                relative = part / agents_file(rubric_id)
+                writer.write_table(relative, agent_day_table(rows, compliance, criteria))
+                written.add(relative)
+        for relative in writer.current_relative(part):  # rubrics gone from the day, an old agents.parquet
+            if relative not in written:
+                writer.delete(relative)
     return sorted(staged.days)
 
 
@@ -148,7 +194,7 @@ def commit_batch(staged: StagedBatch) -> BatchSummary:
     return s
 
 
-def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
                 started: float | None = None) -> BatchSummary:
     """Stage every output of the batch, agents included, then commit them together."""
     staged = stage_batch(out, batch, scored, rubric, started)
@@ -166,27 +212,35 @@ def _read_files(files: list[Path]) -> pd.DataFrame | None:
     return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive").to_pandas()
 
 
-def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric,
+def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
               started: float | None) -> BatchSummary:
+    router = as_router(rubric)
+    used = [r for r in router.rubrics if any(s.rubric_id == r.id for s in scored)] or [router.default]
+    criteria = list(dict.fromkeys(c for r in used for c in r.criterion_ids))
     violations, met = Counter(), Counter()
     for s in scored:
         for f in s.findings:
             (violations if f.outcome == VIOLATION else met if f.outcome == MET else Counter())[f.criterion] += 1
     return BatchSummary(
-        run_id=run_id, out=out, rubric=f"{rubric.id}@{rubric.version}", files=[str(f) for f in batch.files],
+        run_id=run_id, out=out, rubric=", ".join(f"{r.id}@{r.version}" for r in used),
+        files=[str(f) for f in batch.files],
         calls_scored=len(scored), rejected=len(batch.rejections), passed=sum(s.passed for s in scored),
         vetoed=sum(s.vetoed for s in scored),
         dates=sorted({s.call.call_date.isoformat() for s in scored}),
-        violations={c: violations.get(c, 0) for c in rubric.criterion_ids},
-        met={c: met.get(c, 0) for c in rubric.criterion_ids},
+        violations={c: violations.get(c, 0) for c in criteria},
+        met={c: met.get(c, 0) for c in criteria},
         rejections=[r.message() for r in batch.rejections],
         seconds=round(time.perf_counter() - started, 2) if started else 0.0)
 
 
-def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric,
+def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
               progress: Callable[[int], None] | None = None,
               on_loaded: Callable[[LoadedBatch], None] | None = None) -> BatchSummary:
-    """Score every call under ``input_path`` and write the scorecards under ``out``."""
+    """Score every call under ``input_path`` and write the scorecards under ``out``.
+
+    ``rubric``: one rubric for every call, or a :class:`Router` (``rubrics/routing.yaml``) that picks
+    each call's rubric by team or channel.
+    """
     started = time.perf_counter()
     batch = load_batch(input_path)
     if on_loaded:

@@ -3,6 +3,12 @@
 A rubric is YAML (see ``rubrics/default.yaml``). Loading it validates every
 key and builds the scorers, so a bad edit fails before the night's run starts,
 with the file, the key and the problem named (``callqa rubric check FILE``).
+
+A criterion either names a built-in ``scorer`` (with its ``params``), or says
+what it looks for with conditions (``violation_when`` / ``met_when`` /
+``applies_when``, see :mod:`scorers.conditions`), or both: then the scorer
+configures the ``builtin`` operator its conditions use. Scorers are built
+first, conditions second, so a condition may use any criterion's scorer.
 """
 from __future__ import annotations
 
@@ -10,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scorers.conditions import CONDITION_KEYS, ConditionScorer, CriterionConditions
 from scorers.config import ConfigError, closest, load_yaml
+from scorers.operators import BuiltinScorers
 from scorers.registry import Scorer, create_scorer
+from scorers.selftest import Example, parse_examples
 
 SEVERITIES = ("minor", "major", "critical")
 RUBRIC_KEYS = {"id", "version", "name", "description", "pass_score", "criteria"}
 CRITERION_KEYS = {"name", "description", "scorer", "weight", "deduction", "missing_deduction", "severity",
-                  "veto", "required", "params", "category", "coaching"}
+                  "veto", "required", "params", "category", "coaching", "bonus", "examples", *CONDITION_KEYS}
 
 
 @dataclass
@@ -34,6 +43,11 @@ class Criterion:
     coaching: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     scorer: Scorer | None = field(default=None, repr=False)
+    bonus: float = 0.0  # points earned when the criterion is met (the total stays capped at 100)
+    condition_specs: dict[str, Any] = field(default_factory=dict, repr=False)  # as written in the rubric
+    conditions: CriterionConditions | None = field(default=None, repr=False)  # built from condition_specs
+    examples: list[Example] = field(default_factory=list, repr=False)  # self-tests (`callqa rubric test`)
+    expect: str | None = None  # what an example "hit" must produce; default from the criterion
 
 
 @dataclass
@@ -76,9 +90,19 @@ def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
     if not isinstance(data, dict):
         raise ConfigError(file, where, "must be a mapping")
     _unknown_keys(data, CRITERION_KEYS, file, f"{where}.")
-    for key in ("scorer", "weight", "severity"):
+    specs = {key: data[key] for key in CONDITION_KEYS if data.get(key) is not None}
+    if "scorer" not in data:
+        if "params" in data:
+            raise ConfigError(file, f"{where}.scorer", "missing: `params` configure a scorer, name it "
+                                                       "(e.g. scorer: jargon/v1)")
+        if "violation_when" not in specs and "met_when" not in specs:
+            raise ConfigError(file, f"{where}.scorer", "missing: give a scorer, or conditions "
+                                                       "(violation_when / met_when)")
+    for key in ("weight", "severity"):
         if key not in data:
             raise ConfigError(file, f"{where}.{key}", "missing")
+    if "applies_when" in specs and "violation_when" not in specs and "met_when" not in specs:
+        raise ConfigError(file, f"{where}.applies_when", "a precondition of nothing: add violation_when or met_when")
     severity = data["severity"]
     if severity not in SEVERITIES:
         raise ConfigError(file, f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}, got {severity!r}"
@@ -87,16 +111,32 @@ def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
     params = data.get("params") or {}
     if not isinstance(params, dict):
         raise ConfigError(file, f"{where}.params", "must be a mapping")
+    examples, expect = parse_examples(data["examples"], file, cid) if "examples" in data else ([], None)
     criterion = Criterion(
-        id=cid, name=str(data.get("name", cid)), scorer_name=str(data["scorer"]), weight=weight,
+        id=cid, name=str(data.get("name", cid)), scorer_name=str(data.get("scorer", "")), weight=weight,
         deduction=_number(data.get("deduction", weight), file, f"{where}.deduction", 0, weight),
         severity=severity, veto=_flag(data.get("veto", False), file, f"{where}.veto"),
         required=_flag(data.get("required", False), file, f"{where}.required"),
         missing_deduction=_number(data.get("missing_deduction", 0), file, f"{where}.missing_deduction", 0, weight),
-        category=str(data.get("category", "")), coaching=str(data.get("coaching", "")), params=params)
-    if build:
+        category=str(data.get("category", "")), coaching=str(data.get("coaching", "")), params=params,
+        bonus=_number(data.get("bonus", 0), file, f"{where}.bonus", 0, 100), condition_specs=specs,
+        examples=examples, expect=expect)
+    if criterion.bonus and criterion.scorer_name == "" and "met_when" not in specs:
+        raise ConfigError(file, f"{where}.bonus", "is earned when the criterion is met: add met_when")
+    if build and criterion.scorer_name:
         criterion.scorer = create_scorer(criterion.scorer_name, params, file.parent, cid, file)
     return criterion
+
+
+def _build_conditions(criteria: list[Criterion], file: Path) -> None:
+    """Second pass: conditions may use the scorer of any criterion (``builtin: over_promise``)."""
+    builtins = BuiltinScorers({c.id: (c.scorer_name, c.scorer) for c in criteria if c.scorer is not None},
+                              file.parent, file)
+    for c in criteria:
+        if c.condition_specs:
+            c.conditions = CriterionConditions.build(c.id, c.condition_specs, file, file.parent, builtins)
+            if c.scorer is None:
+                c.scorer = ConditionScorer(c.conditions)
 
 
 def load_rubric(path: Path | str, build: bool = True) -> Rubric:
@@ -112,6 +152,8 @@ def load_rubric(path: Path | str, build: bool = True) -> Rubric:
     if not isinstance(data["criteria"], dict) or not data["criteria"]:
         raise ConfigError(file, "criteria", "must map criterion ids to their settings")
     criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
+    if build:
+        _build_conditions(criteria, file)
     if sum(c.weight for c in criteria) <= 0:
         raise ConfigError(file, "criteria", "the weights add up to zero")
     if isinstance(data["version"], float) or not isinstance(data["version"], (str, int)):

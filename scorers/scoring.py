@@ -4,7 +4,11 @@ Scorers say *what happened*; this module applies the rubric to say *what it
 costs*: each violation deducts ``deduction`` points until the criterion's
 ``weight`` is spent, a required behaviour that never happens costs
 ``missing_deduction``, and a violation of a ``veto`` criterion fails the call
-whatever its score (一票否决).
+whatever its score (一票否决). A criterion written as conditions may also be
+not applicable to a call (its precondition never fired, or its timing could
+not be measured: it keeps its points), and may earn a ``bonus`` when met. The
+total is normalised by the sum of the weights, which may exceed 100, and
+capped at 100.
 """
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from scorers.call import Call
+from scorers.conditions import judge
 from scorers.finding import MET, VIOLATION, Finding
 from scorers.numbers import mask_text
+from scorers.operators import Context
 from scorers.rubric import Criterion, Rubric
 
 NOT_APPLICABLE = "not_applicable"
@@ -58,9 +64,10 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
     all_findings: list[Finding] = []
     vetoed = False
     has_customer = any(u.is_customer for u in call.utterances)
+    ctx = Context(call)  # shared by the criteria: a scorer used by several runs once
     for criterion in rubric.criteria:
-        findings = criterion.scorer(call) if criterion.scorer else []
-        deducted = 0.0
+        findings, not_applicable = judge(criterion, ctx)
+        deducted = earned = 0.0
         violations = [f for f in findings if f.outcome == VIOLATION]
         for f in findings:
             f.severity = criterion.severity
@@ -72,6 +79,9 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
             vetoed = vetoed or criterion.veto
         elif any(f.outcome == MET for f in findings):
             status = MET
+            earned = criterion.bonus  # the score may pass the weight; the total stays capped at 100
+        elif not_applicable:
+            status = NOT_APPLICABLE  # its precondition never fired, or its timing could not be measured
         elif criterion.required and has_customer:
             # expected behaviour never shown: one finding at the customer's first turn (the need
             # that was never restated), so counts and coaches see it like any other violation
@@ -82,9 +92,10 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
             status = NOT_APPLICABLE  # without a customer there was nothing to respond to
         else:
             status = MET  # a prohibition that was respected
-        results[criterion.id] = CriterionResult(criterion.id, status, criterion.weight - deducted, deducted)
+        results[criterion.id] = CriterionResult(criterion.id, status, criterion.weight - deducted + earned,
+                                                deducted)
         all_findings.extend(findings)
     total_weight = sum(c.weight for c in rubric.criteria)
-    total = round(100.0 * sum(r.score for r in results.values()) / total_weight, 2)
+    total = min(100.0, round(100.0 * sum(r.score for r in results.values()) / total_weight, 2))
     return ScoredCall(call, rubric.id, rubric.version, total, (not vetoed) and total >= rubric.pass_score,
                       vetoed, results, all_findings)

@@ -71,11 +71,20 @@ def acquire_lock(out: Path) -> Path:
 
 
 def read_dataset(root: Path | str, name: str) -> pa.Table | None:
-    """A whole scorecard dataset (``calls``, ``findings``, ...) with ``call_date`` restored."""
+    """A whole scorecard dataset (``calls``, ``findings``, ...) with ``call_date`` restored.
+
+    Files of calls scored with different rubrics have different criterion
+    columns (``calls/``, ``agents/``): the dataset is read with the union of
+    their schemas, a column a file lacks comes back null for its rows.
+    """
     path = Path(root) / name
-    if not path.is_dir() or not any(path.rglob("*.parquet")):
+    files = sorted(f for f in path.rglob("*.parquet") if not any(p.startswith(("_", ".")) for p in
+                                                                  f.relative_to(path).parts)) if path.is_dir() else []
+    if not files:
         return None
-    dataset = ds.dataset(str(path), format="parquet", partitioning=ds.partitioning(PARTITION, flavor="hive"))
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files] + [PARTITION], promote_options="permissive")
+    dataset = ds.dataset(str(path), format="parquet", schema=schema,
+                         partitioning=ds.partitioning(PARTITION, flavor="hive"))
     return dataset.to_table()
 
 
@@ -145,22 +154,29 @@ class StagedWrite:
         if (self.out / relative).exists() and relative not in self._moves:
             self._deletes.add(relative)
 
-    def current_files(self, folder: Path) -> list[Path]:
-        """The Parquet files of ``folder`` (relative to OUT) as they will be after commit."""
+    def current_relative(self, folder: Path) -> list[Path]:
+        """The Parquet files of ``folder`` as they will be after commit, relative to OUT."""
         on_disk = {f.relative_to(self.out) for f in (self.out / folder).glob("*.parquet")}
         staged = {r for r in self._moves if r.parent == folder and r.suffix == ".parquet"}
-        return sorted(self._moves.get(r, self.out / r) for r in (on_disk | staged) - self._deletes)
+        return sorted((on_disk | staged) - self._deletes)
+
+    def current_files(self, folder: Path) -> list[Path]:
+        """The Parquet files of ``folder`` (relative to OUT) as they will be after commit, where to read them now."""
+        return [self._moves.get(r, self.out / r) for r in self.current_relative(folder)]
 
     def write_partitioned(self, dataset: str, table: pa.Table, row_dates: list, days: set, file_stem: str,
                           replace_keys: set[tuple] | None = None,
-                          key_columns: tuple[str, ...] = ("call_id", "rubric_id")) -> None:
+                          key_columns: tuple[str, ...] = ("call_id", "rubric_id"),
+                          batch_stems: set[str] | frozenset[str] = frozenset()) -> None:
         """Write ``dataset/call_date=D/<file_stem>.parquet`` for every day D in ``days``.
 
         A day may get an empty file: it still replaces what an earlier run of
         the same batch wrote there. The batch's files on other days are
         deleted, and rows whose keys are in ``replace_keys`` (every call of
         the batch; by default the keys in ``table``) are dropped from every
-        other file of the dataset.
+        other file of the dataset. ``batch_stems`` names the batch's other
+        files (one per rubric when calls are routed to several): they are
+        rewritten or removed by their own write, never trimmed here.
         """
         if replace_keys is None:
             replace_keys = set(zip(*(table.column(k).to_pylist() for k in key_columns)))
@@ -176,7 +192,17 @@ class StagedWrite:
                 self.delete(relative)  # this batch no longer has calls on that day
                 self.touched_days.add(partition_day(existing))
                 continue
+            if existing.stem in batch_stems:
+                continue
             self._drop_rows(existing, replace_keys, key_columns)
+
+    def delete_stem(self, dataset: str, file_stem: str) -> None:
+        """Remove every day's ``<file_stem>.parquet`` of ``dataset`` (a rubric no call of the batch got this time)."""
+        for existing in sorted((self.out / dataset).glob(f"call_date=*/{file_stem}.parquet")):
+            relative = existing.relative_to(self.out)
+            if relative not in self._moves:
+                self.delete(relative)
+                self.touched_days.add(partition_day(existing))
 
     def _drop_rows(self, path: Path, replace_keys: set[tuple], key_columns: tuple[str, ...]) -> None:
         keys_only = pq.read_table(path, columns=list(key_columns))

@@ -20,7 +20,10 @@ from pathlib import Path
 
 from scorers.batch import run_batch
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
+
+# The default rubric's five core criteria, frozen (see the file): scores here must not move
+# whenever the bank's default rubric gains a criterion.
+REPORTS_RUBRIC = Path(__file__).resolve().parent / "fixtures" / "reports_rubric.yaml"
 
 CARD = "6222021001122334458"  # Luhn-valid; spoken in full by an agent
 NIGHTS = ("2026-11-18", "2026-11-19", "2026-11-20")
@@ -90,7 +93,7 @@ def _built() -> tuple[Path, Path]:
     root = Path(tempfile.mkdtemp(prefix="callqa-reports-"))
     atexit.register(shutil.rmtree, root, True)
     calls = write_calls(root / "calls.jsonl")
-    run_batch(calls, root / "out", load_rubric(DEFAULT_RUBRIC))
+    run_batch(calls, root / "out", load_rubric(REPORTS_RUBRIC))
     return calls, root / "out"
 
 
@@ -114,7 +117,7 @@ def built_reports() -> tuple[Path, Path, Path]:
     from scorers.reports import build_agent_report, build_compliance_report
 
     _, out = _built()
-    rubric = load_rubric(DEFAULT_RUBRIC, build=False)
+    rubric = load_rubric(REPORTS_RUBRIC, build=False)
     root = out.parent / "reports"
     agents = build_agent_report(out, root / "agents", rubric, SINCE, UNTIL)
     compliance = build_compliance_report(out, root / "compliance", rubric)

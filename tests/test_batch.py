@@ -151,7 +151,8 @@ def test_calls_rows(night, default_rubric):
     assert leak["n_utterances"] == 3 and leak["duration_s"] == pytest.approx(8.5)
     for r in calls.values():
         assert 0 <= r["total_score"] <= 100
-        assert r["total_score"] == pytest.approx(sum(r[f"{c}_score"] for c in default_rubric.criterion_ids))
+        kept = sum(r[f"{c}_score"] for c in default_rubric.criterion_ids)  # the weights may add up to more than 100
+        assert r["total_score"] == pytest.approx(100 * kept / sum(c.weight for c in default_rubric.criteria), abs=0.01)
 
 
 def test_findings_and_compliance_rows(night):
@@ -272,9 +273,11 @@ def test_rescored_call_without_findings_drops_its_old_findings(tmp_path, make_ca
     run_batch(first, out, default_rubric)
     run_batch(second, out, default_rubric)
     (call,) = read_dataset(out, "calls").to_pylist()
-    # only the paraphrase the agent never made remains; the old info_leak finding is gone
-    assert call["n_findings"] == 1
-    assert read_dataset(out, "findings").column("rule_id").to_pylist() == ["paraphrase.required_missing"]
+    # the old info_leak finding is gone; what remains: the paraphrase the agent never made, and an
+    # agent who neither greeted nor closed the call
+    rule_ids = sorted(read_dataset(out, "findings").column("rule_id").to_pylist())
+    assert rule_ids == ["closing.window.lacks.keywords", "greeting.all.keywords.none", "paraphrase.required_missing"]
+    assert call["n_findings"] == 3
     assert read_dataset(out, "compliance").num_rows == 0
     assert read_dataset(out, "agents").column("compliance_flags").to_pylist() == [0]
 

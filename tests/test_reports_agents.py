@@ -13,11 +13,10 @@ from scorers.reports import build_agent_report
 from scorers.reports.agents import page_name
 from scorers.reports.reviews import Decision, record_decisions
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
-from tests.reports_helpers import (CARD, SINCE, UNTIL, browse, built_reports, long_digit_runs, page, png_colours,
-                                   scorecards)
+from tests.reports_helpers import (CARD, REPORTS_RUBRIC, SINCE, UNTIL, browse, built_reports, long_digit_runs, page,
+                                   png_colours, scorecards)
 
-RUBRIC = load_rubric(DEFAULT_RUBRIC, build=False)
+RUBRIC = load_rubric(REPORTS_RUBRIC, build=False)
 CHECK_MASKED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "check_masked.py"
 MASKED_CARD = "6222***********4458"
 

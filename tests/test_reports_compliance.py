@@ -10,10 +10,10 @@ from scorers.reports import build_compliance_report, import_decisions
 from scorers.reports.compliance import CSV_COLUMNS, ordered_queue
 from scorers.reports.reviews import Decision, record_decisions
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
-from tests.reports_helpers import CARD, browse, built_reports, long_digit_runs, page, png_colours, scorecards
+from tests.reports_helpers import (CARD, REPORTS_RUBRIC, browse, built_reports, long_digit_runs, page, png_colours,
+                                   scorecards)
 
-RUBRIC = load_rubric(DEFAULT_RUBRIC, build=False)
+RUBRIC = load_rubric(REPORTS_RUBRIC, build=False)
 
 
 @pytest.fixture(scope="module")

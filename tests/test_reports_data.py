@@ -10,10 +10,9 @@ from scorers.reports.data import Period, adjust_scores, load_queue, load_report_
 from scorers.reports.render import ReportError
 from scorers.reports.reviews import Decision, record_decisions
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
-from tests.reports_helpers import NIGHTS, SINCE, UNTIL, scorecards
+from tests.reports_helpers import NIGHTS, REPORTS_RUBRIC, SINCE, UNTIL, scorecards
 
-RUBRIC = load_rubric(DEFAULT_RUBRIC, build=False)
+RUBRIC = load_rubric(REPORTS_RUBRIC, build=False)
 D = [date.fromisoformat(n) for n in NIGHTS]
 
 
@@ -83,7 +82,7 @@ def test_no_scorecards_or_another_rubric_is_a_clear_error(tmp_path):
     with pytest.raises(ReportError, match="no scorecards under"):
         load_report_data(tmp_path, RUBRIC)
     _, out = scorecards()
-    other = load_rubric(DEFAULT_RUBRIC, build=False)
+    other = load_rubric(REPORTS_RUBRIC, build=False)
     other.id = "mortgage"
     with pytest.raises(ReportError, match="scored with rubric 'mortgage'; found: default"):
         load_report_data(out, other)

@@ -15,10 +15,9 @@ from scorers.reports import metrics
 from scorers.reports.data import load_report_data
 from scorers.reports.reviews import Decision, record_decisions
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
-from tests.reports_helpers import SINCE, UNTIL, scorecards
+from tests.reports_helpers import REPORTS_RUBRIC, SINCE, UNTIL, scorecards
 
-RUBRIC = load_rubric(DEFAULT_RUBRIC, build=False)
+RUBRIC = load_rubric(REPORTS_RUBRIC, build=False)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from markupsafe import Markup
 from scorers.reports.render import (MARKER, ReportError, Site, Text, environment, finding_ref, highlight, ident,
                                     rubric_label)
 from scorers.rubric import load_rubric
-from tests.helpers import DEFAULT_RUBRIC
-from tests.reports_helpers import CARD
+from tests.reports_helpers import CARD, REPORTS_RUBRIC
 
 
 def render(source: str, **values) -> str:
@@ -33,7 +32,7 @@ def test_our_own_values_are_not_mangled():
     assert render("{{ s|score }} {{ p|pct }} {{ c|delta }}", s=87.456, p=0.255, c=-3.25) == "87.5 26% -3.2"
     assert render("{{ s|score }}", s=float("nan")) == "—"
     assert render("{{ s|score }} {{ t|score(2) }}", s=-0.0, t=-0.05) == "0.0 -0.05"
-    assert "2026.11.1" in rubric_label(load_rubric(DEFAULT_RUBRIC, build=False))
+    assert "2026.11.1" in rubric_label(load_rubric(REPORTS_RUBRIC, build=False))
 
 
 def test_identifiers_keep_short_numbers_and_lose_long_ones():

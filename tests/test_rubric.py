@@ -5,13 +5,18 @@ import yaml
 from scorers.config import ConfigError
 from scorers.rubric import SEVERITIES, load_rubric
 
+CORE = ["jargon", "empathy", "paraphrase", "over_promise", "info_leak"]
+SERVICE = ["greeting", "closing", "blame_shifting", "service_taboo", "dead_air", "interruption", "speech_rate",
+           "time_commitment"]
+
 
 def test_default_rubric_loads(default_rubric, default_rubric_path):
     r = default_rubric
-    assert (r.id, r.version, r.pass_score) == ("default", "2026.11.1", 80.0)
+    assert (r.id, r.version, r.pass_score) == ("default", "2026.11.2", 80.0)
     assert r.path == default_rubric_path.resolve()
-    assert r.criterion_ids == ["jargon", "empathy", "paraphrase", "over_promise", "info_leak"]
-    assert sum(c.weight for c in r.criteria) == 100
+    assert r.criterion_ids == CORE + SERVICE
+    assert sum(c.weight for c in r.criteria if c.id in CORE) == 100  # the core keep their weights; the total
+    assert sum(c.weight for c in r.criteria) == 150                   # is normalised to 0-100
     by_id = {c.id: c for c in r.criteria}
     assert {cid for cid, c in by_id.items() if c.veto} == {"over_promise", "info_leak"}
     assert {cid for cid, c in by_id.items() if c.required} == {"paraphrase"}
@@ -26,13 +31,12 @@ def test_default_rubric_loads(default_rubric, default_rubric_path):
 
 def test_load_without_building_scorers(default_rubric_path):
     r = load_rubric(default_rubric_path, build=False)
-    assert r.criterion_ids == ["jargon", "empathy", "paraphrase", "over_promise", "info_leak"]
-    assert all(c.scorer is None for c in r.criteria)
+    assert r.criterion_ids == CORE + SERVICE
+    assert all(c.scorer is None and c.conditions is None for c in r.criteria)
 
 
 def test_a_copied_rubric_loads(rubric_copy):
-    assert load_rubric(rubric_copy).criterion_ids == ["jargon", "empathy", "paraphrase", "over_promise",
-                                                      "info_leak"]
+    assert load_rubric(rubric_copy).criterion_ids == CORE + SERVICE
 
 
 # (old text, new text, key named in the error, fragments of the problem)
@@ -80,7 +84,7 @@ BROKEN = {
     "scorer missing": ("    scorer: jargon/v1\n", "", "criteria.jargon.scorer", ["missing"]),
     "severity missing": ("    severity: major\n", "", "criteria.empathy.severity", ["missing"]),
     "id missing": ("id: default\n", "", "id", ["missing"]),
-    "version missing": ('version: "2026.11.1"\n', "", "version", ["missing"]),
+    "version missing": ('version: "2026.11.2"\n', "", "version", ["missing"]),
     "criterion not a mapping": ("  jargon:\n    name:", "  jargon: 15\n  jargon_old:\n    name:", "criteria.jargon",
                                 ["must be a mapping"]),
 }
@@ -210,7 +214,7 @@ def test_traditional_characters_in_a_lexicon_are_accepted(rubric_copy):
 
 
 def test_unquoted_version_is_not_mangled(rubric_copy, edit):
-    edit(rubric_copy, 'version: "2026.11.1"', "version: 2026.10")
+    edit(rubric_copy, 'version: "2026.11.2"', "version: 2026.10")
     try:
         rubric = load_rubric(rubric_copy)
     except ConfigError as err:
@@ -221,13 +225,13 @@ def test_unquoted_version_is_not_mangled(rubric_copy, edit):
 
 @pytest.mark.parametrize("written, expected", [('"2026.10"', "2026.10"), ("'7'", "7"), ("3", "3"), ("v2", "v2")])
 def test_rubric_version_is_kept_as_text(rubric_copy, edit, written, expected):
-    edit(rubric_copy, 'version: "2026.11.1"', f"version: {written}")
+    edit(rubric_copy, 'version: "2026.11.2"', f"version: {written}")
     assert load_rubric(rubric_copy).version == expected
 
 
 @pytest.mark.parametrize("written", ["2026.10", "1.5", "[1, 2]", "null"])
 def test_rubric_version_that_is_not_text_is_an_error(rubric_copy, edit, written):
-    edit(rubric_copy, 'version: "2026.11.1"', f"version: {written}")
+    edit(rubric_copy, 'version: "2026.11.2"', f"version: {written}")
     with pytest.raises(ConfigError) as info:
         load_rubric(rubric_copy)
     assert info.value.key == "version"
