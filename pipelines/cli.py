@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipelines.report_cli import report_app, review_command
+from pipelines.train_cli import train_command
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -183,21 +184,26 @@ def _is_routing(path: Path) -> bool:
 
 
 @rubric_app.command("test")
-def rubric_test(paths: list[Path] = typer.Argument(..., help="rubric YAML files")) -> None:
+def rubric_test(paths: list[Path] = typer.Argument(..., help="rubric YAML files (a routing file: the rubrics it names)")) -> None:
     """Run the examples written in each criterion (examples: hit / miss); exit 1 when one fails."""
     from scorers.selftest import run_examples
 
-    failed = 0
+    failed, tested = 0, set()
     for path in paths:
-        loaded = _load_rubric(path)
-        ran, failures = run_examples(loaded)
-        for failure in failures:
-            out_console.print(f"[red]FAIL[/red] {failure.message()}", soft_wrap=True)
-        with_examples = sum(1 for c in loaded.criteria if c.examples)
-        status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
-        out_console.print(f"{status}: {loaded.id}@{loaded.version} — {ran} examples in {with_examples} of "
-                          f"{len(loaded.criteria)} criteria ({path})", soft_wrap=True)
-        failed += len(failures)
+        # `callqa rubric test rubrics/*.yaml` passes routing.yaml too: test the rubrics it names, each once
+        for loaded in (_load_router(None, path).rubrics if _is_routing(path) else [_load_rubric(path)]):
+            if loaded.path in tested:
+                continue
+            tested.add(loaded.path)
+            ran, failures = run_examples(loaded)
+            for failure in failures:
+                out_console.print(f"[red]FAIL[/red] {failure.message()}", soft_wrap=True)
+            with_examples = sum(1 for c in loaded.criteria if c.examples)
+            status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
+            shown = path if loaded.path == path.resolve() else loaded.path
+            out_console.print(f"{status}: {loaded.id}@{loaded.version} — {ran} examples in {with_examples} of "
+                              f"{len(loaded.criteria)} criteria ({shown})", soft_wrap=True)
+            failed += len(failures)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -211,6 +217,7 @@ def rubric_scorers() -> None:
 
 
 app.add_typer(report_app, name="report")
+app.command("train")(train_command)
 app.command("review")(review_command)
 
 

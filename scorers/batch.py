@@ -81,12 +81,35 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
     """Score each call with its rubric (``rubric`` itself, or where a :class:`Router` sends it)."""
     router = as_router(rubric)
     rubric_for = (lambda call: router.default) if not router.routes else router.rubric_for
+    calls = list(calls)
     scored = []
-    for call in calls:
-        scored.append(score_call(call, rubric_for(call)))
-        if progress:
-            progress(1)
+    for start in range(0, len(calls), MODEL_BATCH_CALLS):
+        chunk = calls[start:start + MODEL_BATCH_CALLS]
+        models = _prepare_models(chunk, rubric_for)
+        try:
+            for call in chunk:
+                scored.append(score_call(call, rubric_for(call)))
+                if progress:
+                    progress(1)
+        finally:
+            for model in models:
+                model.release()
     return scored
+
+
+MODEL_BATCH_CALLS = 500  # calls whose utterances the model scores in one go (large batches, bounded memory)
+
+
+def _prepare_models(calls: list[Call], rubric_for) -> list:
+    """Let each rubric's model score its calls of the chunk together, before the criteria ask."""
+    groups: dict[int, tuple] = {}
+    for call in calls:
+        r = rubric_for(call)
+        if getattr(r, "model", None) is not None:
+            groups.setdefault(id(r.model), (r.model, []))[1].append(call)
+    for model, group in groups.values():
+        model.prepare(group)
+    return [model for model, _ in groups.values()]
 
 
 def batch_key(files: list[Path], rubric: Rubric) -> str:

@@ -58,21 +58,40 @@ class EmpathyScorer:
         return first_unexcluded(self.distress, self.not_distress, text)
 
     def __call__(self, call: Call) -> list[Finding]:
-        findings: list[Finding] = []
-        empathic: set[int] = set()
+        met = self.met_findings(call)
+        return self.with_missing(call, met, self.distress_spans(call))
+
+    def met_findings(self, call: Call) -> list[Finding]:
+        """One met finding per agent utterance that shows empathy."""
+        findings = []
         for i, u in enumerate(call.utterances):
             if u.is_agent and (m := self.shows_empathy(u.norm)):
-                empathic.add(i)
                 findings.append(Finding(self.criterion, MET, i, m.start(), m.end(), mask_text(u.text),
                                         "empathy.phrase", detail=u.text[m.start():m.end()]))
+        return findings
+
+    def distress_spans(self, call: Call) -> dict[int, tuple[int, int]]:
+        """Customer utterances that show distress, with the span of the cue."""
+        return {i: m.span() for i, u in enumerate(call.utterances)
+                if u.is_customer and (m := self.shows_distress(u.norm))}
+
+    def with_missing(self, call: Call, met: list[Finding], distress: dict[int, tuple[int, int]],
+                     missing_rule: str = "empathy.missing_after_distress") -> list[Finding]:
+        """``met`` plus a violation at the start of each distress episode no empathy answered.
+
+        Public so a model can supply its own empathy and distress (:mod:`scorers.fusion`):
+        the episode logic stays the one of LABELING.md whoever detects the signals.
+        """
+        findings = list(met)
+        empathic = {f.utterance_index for f in met}
         episode_open = False
         for i, u in enumerate(call.utterances):
             if u.is_agent and i in empathic:
                 episode_open = False
             if not u.is_customer:
                 continue
-            m = self.shows_distress(u.norm)
-            if m is None:
+            span = distress.get(i)
+            if span is None:
                 episode_open = False  # the customer calmed down: a later outburst is a new episode
                 continue
             if episode_open:
@@ -80,8 +99,12 @@ class EmpathyScorer:
             replies = call.next_agent_indexes(i, self.window)
             if replies and not empathic.intersection(replies):
                 episode_open = True
-                findings.append(Finding(self.criterion, VIOLATION, i, m.start(), m.end(), mask_text(u.text),
-                                        "empathy.missing_after_distress", confidence=0.8,
-                                        detail=f"客户情绪信号「{u.text[m.start():m.end()]}」后坐席{len(replies)}句内未安抚"))
+                start, end = span
+                cue = u.text[start:end] if end > start else "模型判定"
+                if end <= start:  # a signal with no span (the model's): the whole utterance is the evidence
+                    start, end = 0, len(u.text)
+                findings.append(Finding(self.criterion, VIOLATION, i, start, end, mask_text(u.text),
+                                        missing_rule, confidence=0.8,
+                                        detail=f"客户情绪信号「{mask_text(cue)}」后坐席{len(replies)}句内未安抚"))
         findings.sort(key=lambda f: f.utterance_index)
         return findings

@@ -23,9 +23,10 @@ from scorers.registry import Scorer, create_scorer
 from scorers.selftest import Example, parse_examples
 
 SEVERITIES = ("minor", "major", "critical")
-RUBRIC_KEYS = {"id", "version", "name", "description", "pass_score", "criteria"}
+RUBRIC_KEYS = {"id", "version", "name", "description", "pass_score", "criteria", "model"}
 CRITERION_KEYS = {"name", "description", "scorer", "weight", "deduction", "missing_deduction", "severity",
-                  "veto", "required", "params", "category", "coaching", "bonus", "examples", *CONDITION_KEYS}
+                  "veto", "required", "params", "category", "coaching", "bonus", "examples", "model",
+                  *CONDITION_KEYS}
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Criterion:
     conditions: CriterionConditions | None = field(default=None, repr=False)  # built from condition_specs
     examples: list[Example] = field(default_factory=list, repr=False)  # self-tests (`callqa rubric test`)
     expect: str | None = None  # what an example "hit" must produce; default from the criterion
+    model_spec: dict[str, Any] = field(default_factory=dict, repr=False)  # how rule and model combine
+    rule_scorer: Scorer | None = field(default=None, repr=False)  # the rule alone, when a model is fused in
 
 
 @dataclass
@@ -58,6 +61,15 @@ class Rubric:
     pass_score: float
     criteria: list[Criterion]
     path: Path
+    model: Any = None  # scorers.model_scorer.CallModel, when a criterion uses the model
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name if self.model is not None else ""
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version if self.model is not None else ""
 
     @property
     def criterion_ids(self) -> list[str]:
@@ -120,12 +132,76 @@ def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
         missing_deduction=_number(data.get("missing_deduction", 0), file, f"{where}.missing_deduction", 0, weight),
         category=str(data.get("category", "")), coaching=str(data.get("coaching", "")), params=params,
         bonus=_number(data.get("bonus", 0), file, f"{where}.bonus", 0, 100), condition_specs=specs,
-        examples=examples, expect=expect)
+        examples=examples, expect=expect, model_spec=_model_spec(data.get("model"), file, f"{where}.model"))
     if criterion.bonus and criterion.scorer_name == "" and "met_when" not in specs:
         raise ConfigError(file, f"{where}.bonus", "is earned when the criterion is met: add met_when")
     if build and criterion.scorer_name:
         criterion.scorer = create_scorer(criterion.scorer_name, params, file.parent, cid, file)
     return criterion
+
+
+def _model_spec(value: Any, file: Path, key: str) -> dict[str, Any]:
+    """``model: {mode, threshold}`` (empathy also ``distress: {mode, threshold}``), validated."""
+    from scorers.fusion import MODES
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(file, key, "must be a mapping, e.g. {mode: either, threshold: 0.9}")
+    _unknown_keys(value, {"mode", "threshold", "distress"}, file, f"{key}.")
+    mode = value.get("mode", "either")
+    if mode not in MODES:
+        raise ConfigError(file, f"{key}.mode", f"must be one of {', '.join(MODES)}, got {mode!r}"
+                                               f"{closest(str(mode), MODES)}")
+    spec = {"mode": mode, "threshold": _number(value.get("threshold", 0.5), file, f"{key}.threshold", 0, 1)}
+    if "distress" in value:
+        spec["distress"] = _model_spec(value["distress"], file, f"{key}.distress")
+        spec["distress"].pop("distress", None)
+    return spec
+
+
+def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any:
+    """Wrap the scorers of criteria with a ``model:`` so rule and model combine; the rubric's CallModel."""
+    from scorers.fusion import HEADS, Fusion, FusedEmpathyScorer, FusedScorer
+    from scorers.model_scorer import CallModel, classifier_at, model_path
+    from scorers.operators.builtin import base_name
+
+    users = [c for c in criteria if c.model_spec]
+    if not users:
+        return None
+    if not isinstance(model_value, dict) or not isinstance(model_value.get("path"), str):
+        raise ConfigError(file, "model.path", f"missing: criteria {', '.join(c.id for c in users)} use a model; "
+                                              "say where its checkpoint is, e.g. model: {path: ../models/callqa-small}")
+    _unknown_keys(model_value, {"path"}, file, "model.")
+    path = model_path(model_value["path"], file.parent)
+    if not (path / "config.json").is_file():
+        raise ConfigError(file, "model.path", f"no model checkpoint at {path}: train one with "
+                                              f"`callqa train --out {path}`")
+    call_model = CallModel(classifier_at(str(path)))
+    for c in users:
+        kind = base_name(c.scorer_name)
+        if kind not in HEADS:
+            raise ConfigError(file, f"criteria.{c.id}.model", f"the model has no head for {c.scorer_name or 'conditions'}"
+                                                              f"; it helps {', '.join(sorted(HEADS))}")
+        if c.scorer is None:
+            continue
+        spec = c.model_spec
+        c.rule_scorer = c.scorer
+        fusion = Fusion(spec["mode"], spec["threshold"])
+        if kind == "empathy":
+            distress = spec.get("distress", {"mode": spec["mode"], "threshold": spec["threshold"]})
+            distress_fusion = Fusion(distress["mode"], distress["threshold"])
+            c.scorer = FusedEmpathyScorer(c.scorer, call_model, fusion, distress_fusion)
+            call_model.heads |= {h for h, f in (("empathy", fusion), ("distress", distress_fusion))
+                                 if f.mode != "rule"}
+        else:
+            head, outcome = HEADS[kind]
+            c.scorer = FusedScorer(c.scorer, call_model, head, outcome, fusion)
+            if fusion.mode != "rule":
+                call_model.heads.add(head)
+            if kind == "paraphrase":
+                call_model.asks_back = getattr(c.rule_scorer, "checks", None)
+    return call_model
 
 
 def _build_conditions(criteria: list[Criterion], file: Path) -> None:
@@ -152,7 +228,9 @@ def load_rubric(path: Path | str, build: bool = True) -> Rubric:
     if not isinstance(data["criteria"], dict) or not data["criteria"]:
         raise ConfigError(file, "criteria", "must map criterion ids to their settings")
     criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
+    model = None
     if build:
+        model = _fuse_models(criteria, data.get("model"), file)
         _build_conditions(criteria, file)
     if sum(c.weight for c in criteria) <= 0:
         raise ConfigError(file, "criteria", "the weights add up to zero")
@@ -161,4 +239,4 @@ def load_rubric(path: Path | str, build: bool = True) -> Rubric:
                                            "YAML reads 2026.10 as the number 2026.1")
     return Rubric(id=str(data["id"]), version=str(data["version"]), name=str(data.get("name", data["id"])),
                   pass_score=_number(data.get("pass_score", 60), file, "pass_score", 0, 100),
-                  criteria=criteria, path=file.resolve())
+                  criteria=criteria, path=file.resolve(), model=model)

@@ -13,6 +13,7 @@ PARTITION = pa.schema([("call_date", pa.date32())])
 CALL_FIELDS = [
     ("call_id", pa.string()), ("agent_id", pa.string()), ("team", pa.string()), ("channel", pa.string()),
     ("started_at", pa.string()), ("rubric_id", pa.string()), ("rubric_version", pa.string()),
+    ("model_name", pa.string()), ("model_version", pa.string()),  # "" when the rubric uses no model
     ("total_score", pa.float64()), ("passed", pa.bool_()), ("vetoed", pa.bool_()),
 ]
 CALL_TAIL = [

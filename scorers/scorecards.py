@@ -25,7 +25,7 @@ def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
         c = s.call
         row = {"call_id": c.call_id, "agent_id": c.agent_id, "team": c.team, "channel": c.channel,
                "started_at": c.started_at, "rubric_id": s.rubric_id, "rubric_version": s.rubric_version,
-               "total_score": s.total_score, "passed": s.passed, "vetoed": s.vetoed,
+               "model_name": s.model_name, "model_version": s.model_version, "total_score": s.total_score, "passed": s.passed, "vetoed": s.vetoed,
                "n_findings": len(s.findings), "n_violations": sum(f.outcome == VIOLATION for f in s.findings),
                "n_utterances": len(c.utterances), "duration_s": _duration_s(s), "source": c.source,
                "scored_at": now}

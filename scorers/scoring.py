@@ -43,6 +43,8 @@ class ScoredCall:
     vetoed: bool
     results: dict[str, CriterionResult]
     findings: list[Finding] = field(default_factory=list)
+    model_name: str = ""  # the model fused into the rubric's criteria, if any
+    model_version: str = ""
 
 
 def finding_id(call_id: str, f: Finding) -> str:
@@ -98,4 +100,5 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
     total_weight = sum(c.weight for c in rubric.criteria)
     total = min(100.0, round(100.0 * sum(r.score for r in results.values()) / total_weight, 2))
     return ScoredCall(call, rubric.id, rubric.version, total, (not vetoed) and total >= rubric.pass_score,
-                      vetoed, results, all_findings)
+                      vetoed, results, all_findings, getattr(rubric, "model_name", ""),
+                      getattr(rubric, "model_version", ""))

@@ -23,7 +23,7 @@ def call_of(*turns: str, call_id: str = "T-1") -> Call:
 @lru_cache(maxsize=None)
 def default_scorer(criterion: str):
     rubric = load_rubric(DEFAULT_RUBRIC)
-    return next(c.scorer for c in rubric.criteria if c.id == criterion)
+    return next(c.rule_scorer or c.scorer for c in rubric.criteria if c.id == criterion)
 
 
 def hits(criterion: str, call: Call, outcome: str) -> list[int]:

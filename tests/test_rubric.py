@@ -76,7 +76,7 @@ BROKEN = {
     "pass_score too high": ("pass_score: 80", "pass_score: 180", "pass_score", ["must be between 0 and 100, got 180"]),
     "unknown top-level key": ("pass_score: 80", "pass_score: 80\ncriterias: {}", "criterias",
                               ["unknown key", "(did you mean 'criteria'?)",
-                               "allowed: criteria, description, id, name, pass_score, version"]),
+                               "allowed: criteria, description, id, model, name, pass_score, version"]),
     "top-level typo": ("pass_score: 80", "passing_score: 80", "passing_score",
                        ["unknown key", "(did you mean 'pass_score'?)"]),
     "criterion key typo": ("    weight: 15", "    wieght: 15", "criteria.jargon.wieght",

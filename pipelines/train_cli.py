@@ -1,0 +1,56 @@
+"""``callqa train``: fit the utterance classifier from labeled calls and the training corpus."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from pipelines.paths import PROJECT_ROOT as ROOT
+
+console = Console(stderr=True)
+DEFAULT_LABELED = [(ROOT / "data" / "labeled" / "calls.jsonl", ROOT / "data" / "labeled" / "labels.jsonl"),
+                   (ROOT / "data" / "sample" / "calls-2026-11-20.jsonl",
+                    ROOT / "data" / "labeled" / "sample-labels.jsonl")]
+DEFAULT_CORPUS = ROOT / "data" / "training"
+
+
+def train_command(
+        out: Path = typer.Option(..., "--out", "-o", help="checkpoint folder to write, e.g. models/callqa-small"),
+        calls: Optional[list[Path]] = typer.Option(None, "--calls", help="labeled calls.jsonl (repeatable; "
+                                                   "default: the project's labeled sets)"),
+        labels: Optional[list[Path]] = typer.Option(None, "--labels", help="its labels.jsonl, one per --calls"),
+        corpus: Optional[list[Path]] = typer.Option(None, "--corpus", help="utterance corpus folder "
+                                                    "(repeatable; default data/training)"),
+        base: Optional[Path] = typer.Option(None, "--base", help="a pretrained checkpoint on disk to fine-tune "
+                                            "(e.g. a Chinese RoBERTa); default: a new character BERT"),
+        epochs: Optional[int] = typer.Option(None, "--epochs", help="passes over the data"),
+        seed: int = typer.Option(13, "--seed")) -> None:
+    """Train the model scorers' classifier (seeded; a few minutes on 2 CPU cores)."""
+    from scorers.models.examples import ExampleError, gather
+    from scorers.models.training import TrainConfig, train
+
+    calls, labels = list(calls or []), list(labels or [])
+    if len(calls) != len(labels):
+        console.print(f"[red]usage[/red] give one --labels per --calls ({len(calls)} calls, {len(labels)} labels)")
+        raise typer.Exit(2)
+    labeled = list(zip(calls, labels)) if calls else DEFAULT_LABELED
+    try:
+        examples, sources = gather(labeled, corpus if corpus else [DEFAULT_CORPUS])
+    except (ExampleError, OSError) as err:
+        console.print(f"[red]training data error[/red] {err}")
+        raise typer.Exit(2)
+    if base is not None and not (base / "config.json").is_file():
+        console.print(f"[red]no checkpoint[/red] {base} has no config.json")
+        raise typer.Exit(2)
+    config = TrainConfig(seed=seed, **({"epochs": epochs} if epochs else {}))
+    result = train(examples, out, base=base, config=config, sources=[_short(s) for s in sources],
+                   progress=lambda message: console.print(message, highlight=False))
+    console.print(f"model: {result.out} ({result.card['name']} {result.card['version']}), "
+                  f"card: {result.out / 'model_card.json'}")
+
+
+def _short(source: str) -> str:
+    """Sources relative to the project, so the model card does not depend on where it was trained."""
+    return source.replace(str(ROOT) + "/", "")

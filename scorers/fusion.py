@@ -1,0 +1,115 @@
+"""Rules and model together: how a criterion combines the two, as its rubric says.
+
+    over_promise:
+      scorer: over_promise/v1
+      model: {mode: either, threshold: 0.9}
+
+``mode`` is one of:
+
+- ``rule``   — the rule scorer alone (the model is not even run for it);
+- ``model``  — the model alone: a finding wherever its score reaches ``threshold``;
+- ``either`` — the rule's findings, plus the model's where the rule found nothing
+  (recall: phrasings nobody wrote down yet);
+- ``both``   — the rule's findings the model confirms (precision: a noisy rule).
+
+A rule finding keeps its evidence span and rule id (and so its finding id,
+and the reviews attached to it); a model finding points at the whole
+utterance, says ``scorer='model'``, ``rule_id='<criterion>.model'`` and carries
+the model's score as its confidence. For empathy the combination happens on
+the signals — empathy shown, customer distress — and the episode logic of
+LABELING.md (no empathy in the agent's next two utterances) then runs once on
+the combined signals, so a model-found apology also answers a rule-found complaint.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scorers.call import Call
+from scorers.empathy import EmpathyScorer
+from scorers.finding import MET, VIOLATION, Finding
+from scorers.model_scorer import CallModel
+from scorers.numbers import mask_text
+
+MODES = ("rule", "model", "either", "both")
+# The model head behind each scorer a rubric may fuse, and the outcome its findings have.
+HEADS = {"over_promise": ("over_promise", VIOLATION), "paraphrase": ("paraphrase", MET),
+         "empathy": ("empathy", MET)}
+
+
+@dataclass(frozen=True)
+class Fusion:
+    mode: str
+    threshold: float
+
+
+def combine(rule: list[Finding], model: dict[int, float], fusion: Fusion, criterion: str, outcome: str,
+            call: Call) -> list[Finding]:
+    """One outcome's findings from the rule's findings and the model's scores (index -> score)."""
+    confident = {i: p for i, p in model.items() if p >= fusion.threshold}
+    if fusion.mode == "rule":
+        return list(rule)
+    if fusion.mode == "both":
+        return [f for f in rule if f.utterance_index in confident]
+    model_findings = [model_finding(call, i, p, criterion, outcome) for i, p in sorted(confident.items())]
+    if fusion.mode == "model":
+        return model_findings
+    ruled = {f.utterance_index for f in rule}
+    return sorted(rule + [f for f in model_findings if f.utterance_index not in ruled],
+                  key=lambda f: f.utterance_index)
+
+
+def model_finding(call: Call, i: int, score: float, criterion: str, outcome: str) -> Finding:
+    text = call.utterances[i].text
+    return Finding(criterion, outcome, i, 0, len(text), mask_text(text), f"{criterion}.model",
+                   confidence=round(score, 4), scorer="model", detail=f"模型判定（置信度 {score:.2f}）")
+
+
+class FusedScorer:
+    """A rule scorer whose findings of one outcome are combined with a model head's."""
+
+    def __init__(self, rule, model: CallModel, head: str, outcome: str, fusion: Fusion):
+        self.rule, self.model, self.head, self.outcome, self.fusion = rule, model, head, outcome, fusion
+        self.criterion = rule.criterion
+
+    def __call__(self, call: Call) -> list[Finding]:
+        found = self.rule(call)
+        if self.fusion.mode == "rule":
+            return found
+        scores = self.model.scores(call).of(self.head)
+        same = [f for f in found if f.outcome == self.outcome]
+        other = [f for f in found if f.outcome != self.outcome]
+        return sorted(other + combine(same, scores, self.fusion, self.criterion, self.outcome, call),
+                      key=lambda f: f.utterance_index)
+
+
+class FusedEmpathyScorer:
+    """Empathy shown and customer distress each combined, then the episodes judged once on both."""
+
+    def __init__(self, rule: EmpathyScorer, model: CallModel, empathy: Fusion, distress: Fusion):
+        self.rule, self.model, self.empathy, self.distress = rule, model, empathy, distress
+        self.criterion = rule.criterion
+
+    def __call__(self, call: Call) -> list[Finding]:
+        scores = self.model.scores(call)
+        met = combine(self.rule.met_findings(call), scores.of("empathy"), self.empathy, self.criterion, MET, call)
+        rule_distress = self.rule.distress_spans(call)
+        model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress.threshold}
+        distress = _combine_signals(rule_distress, model_distress, self.distress.mode)
+        findings = self.rule.with_missing(call, [f for f in met], distress)
+        for f in findings:  # a complaint only the model heard: say so, with its score
+            if f.outcome == VIOLATION and f.utterance_index not in rule_distress:
+                f.scorer, f.confidence = "model", round(model_distress[f.utterance_index], 4)
+                f.rule_id = "empathy.model_missing_after_distress"
+        return findings
+
+
+def _combine_signals(rule: dict[int, tuple[int, int]], model: dict[int, float],
+                     mode: str) -> dict[int, tuple[int, int]]:
+    if mode == "rule":
+        return dict(rule)
+    if mode == "both":
+        return {i: span for i, span in rule.items() if i in model}
+    from_model = {i: (0, 0) for i in model}
+    if mode == "model":
+        return from_model
+    return {**from_model, **rule}

@@ -1,0 +1,120 @@
+"""The model's view of a call: which utterances it scores, and its score for each.
+
+Only what a criterion needs is scored, so the cost stays bounded: agent
+utterances (empathy, over_promise heads) when a criterion reads them,
+customer utterances (distress) when empathy does, and (customer need, agent
+utterance) pairs only for agent utterances that ask back — a question mark or
+one of the paraphrase lexicon's checks and cues — since a restatement that
+confirms nothing is not a paraphrase (LABELING.md).
+
+:meth:`CallModel.prepare` scores a whole chunk of calls in large batches
+before the criteria run (much faster than call by call); a call nobody
+prepared is scored on first use.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from scorers.call import Call
+from scorers.models.classifier import UtteranceClassifier
+from scorers.models.examples import LABELS, need_of
+
+ASKS_BACK = re.compile(r"[?？]|[吗吧呢嘛][。.!！]*$")
+HEAD_TASK = {"empathy": "agent", "over_promise": "agent", "distress": "customer", "paraphrase": "pair"}
+
+
+@lru_cache(maxsize=8)
+def classifier_at(path: str) -> UtteranceClassifier:
+    """One loaded checkpoint per process, however many rubrics or criteria use it."""
+    return UtteranceClassifier(path)
+
+
+@dataclass
+class CallScores:
+    """Per head, utterance index -> score, for the utterances the model looked at."""
+
+    by_head: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def of(self, head: str) -> dict[int, float]:
+        return self.by_head.get(head, {})
+
+
+class CallModel:
+    """Scores calls on the heads some criterion of the rubric reads."""
+
+    def __init__(self, classifier: UtteranceClassifier, heads: Iterable[str] = (), asks_back=None):
+        self.classifier = classifier
+        self.heads: set[str] = set(heads)
+        self.asks_back = asks_back  # extra pattern (the paraphrase lexicon's checks/cues), or None
+        self._prepared: dict[int, tuple[Call, CallScores]] = {}
+        self._last: tuple[Call, CallScores] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.classifier.name
+
+    @property
+    def version(self) -> str:
+        return self.classifier.version
+
+    def wants_pair(self, call: Call, i: int) -> bool:
+        u = call.utterances[i]
+        if not u.is_agent or len(u.norm) < 6:
+            return False
+        if ASKS_BACK.search(u.norm) or (self.asks_back is not None and self.asks_back.search(u.norm)):
+            return any(v.is_customer for v in call.utterances[:i])
+        return False
+
+    def _items(self, call: Call) -> list[tuple[str, int, tuple[str, str, str]]]:
+        tasks = {HEAD_TASK[h] for h in self.heads}
+        items = []
+        for i, u in enumerate(call.utterances):
+            if u.is_agent and "agent" in tasks:
+                items.append(("agent", i, ("agent", u.text, "")))
+            if u.is_customer and "customer" in tasks:
+                items.append(("customer", i, ("customer", u.text, "")))
+            if "pair" in tasks and self.wants_pair(call, i):
+                items.append(("pair", i, ("pair", u.text, need_of(call, i))))
+        return items
+
+    def prepare(self, calls: list[Call]) -> None:
+        """Score ``calls`` together (large batches); :meth:`scores` then only looks them up."""
+        if not self.heads:
+            return
+        per_call = [self._items(c) for c in calls]
+        flat = [item for items in per_call for _, _, item in items]
+        scores = self.classifier.predict(flat)
+        row = 0
+        for call, items in zip(calls, per_call):
+            self._prepared[id(call)] = (call, self._collect(items, scores[row:row + len(items)]))
+            row += len(items)
+
+    def release(self) -> None:
+        self._prepared.clear()
+        self._last = None
+
+    def _collect(self, items, scores) -> CallScores:
+        result = CallScores({h: {} for h in self.heads})
+        for (task, i, _), row in zip(items, scores):
+            for head in self.heads:
+                if HEAD_TASK[head] == task:
+                    result.by_head[head][i] = float(row[LABELS.index(head)])
+        return result
+
+    def scores(self, call: Call) -> CallScores:
+        for hit in (self._prepared.get(id(call)), self._last):
+            if hit is not None and hit[0] is call:
+                return hit[1]
+        items = self._items(call)
+        result = self._collect(items, self.classifier.predict([item for _, _, item in items]))
+        self._last = (call, result)  # one unprepared call remembered: its criteria ask in turn
+        return result
+
+
+def model_path(value: str, base_dir: Path) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (base_dir / path).resolve()

@@ -1,0 +1,73 @@
+"""A trained checkpoint on disk, loaded once, classifying utterances in batches.
+
+Loads with transformers' ``AutoTokenizer`` / ``AutoModelForSequenceClassification``
+from a local folder only (``local_files_only``: nothing is ever downloaded),
+runs under ``torch.inference_mode()`` with a fixed number of threads, and
+sorts inputs by length so a batch carries little padding. The same input gives
+the same scores: dropout is off and no state carries between batches.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scorers.config import ConfigError
+from scorers.models.encoding import MAX_LENGTH, encode, model_inputs
+from scorers.models.examples import LABELS
+from scorers.models.training import CARD_FILE
+
+Item = tuple[str, str, str]  # (task, text, context)
+
+
+class UtteranceClassifier:
+    """Scores (task, text, context) items on every head; read one head's column per criterion."""
+
+    def __init__(self, path: Path | str, batch_size: int = 256, threads: int = 1):
+        self.path = Path(path)
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model = self._tokenizer = None
+        self.card = self._read_card()
+        self.name = str(self.card.get("name", self.path.name))
+        self.version = str(self.card.get("version", "unversioned"))
+
+    def _read_card(self) -> dict:
+        if not (self.path / "config.json").is_file():
+            raise ConfigError(self.path, "(model)", "no model checkpoint here (config.json missing): train one "
+                                                    "with `callqa train` or point at a saved checkpoint")
+        card = self.path / CARD_FILE
+        return json.loads(card.read_text(encoding="utf-8")) if card.is_file() else {}
+
+    def _load(self) -> None:
+        """Loaded on first use: a rubric check or a run without model criteria never pays for torch."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.set_num_threads(self.threads)
+        self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(str(self.path), local_files_only=True)
+        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if labels != list(LABELS):
+            raise ConfigError(self.path, "config.json: id2label", f"the heads are {labels}, callqa needs "
+                                                                  f"{list(LABELS)} in that order")
+        self._model = model.eval()
+
+    def predict(self, items: list[Item]):
+        """A ``(len(items), len(LABELS))`` float array of sigmoid scores, in the order of ``items``."""
+        import numpy as np
+        import torch
+
+        if self._model is None:
+            self._load()
+        scores = np.zeros((len(items), len(LABELS)), dtype=np.float32)
+        if not items:
+            return scores
+        order = sorted(range(len(items)), key=lambda i: (items[i][0] == "pair", len(items[i][1]) + len(items[i][2])))
+        with torch.inference_mode():
+            for is_pair in (False, True):
+                idx = [i for i in order if (items[i][0] == "pair") == is_pair]
+                for start in range(0, len(idx), self.batch_size):
+                    part = idx[start:start + self.batch_size]
+                    enc = encode(self._tokenizer, [model_inputs(*items[i]) for i in part], MAX_LENGTH)
+                    scores[part] = torch.sigmoid(self._model(**enc).logits).numpy()
+        return scores

@@ -1,0 +1,93 @@
+"""Training writes an ordinary transformers checkpoint with a model card; same seed, same model."""
+import json
+
+import pytest
+
+from scorers.models.classifier import UtteranceClassifier
+from scorers.models.examples import LABELS, data_hash
+from scorers.models.training import TrainConfig, split, train
+from tests.model_helpers import TINY, tiny_examples
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    return train(tiny_examples(), out, config=TINY, sources=["tests"])
+
+
+def test_the_checkpoint_loads_with_transformers_own_classes(tiny_model):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(tiny_model.out), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model.out), local_files_only=True)
+    assert [model.config.id2label[i] for i in range(4)] == list(LABELS)
+    assert tokenizer.tokenize("坐席:稳赚lpr") == ["坐", "席", ":", "稳", "赚", "l", "##p", "##r"]
+
+
+def test_the_model_card_says_what_the_model_saw_and_how_it_did(tiny_model):
+    card = json.loads((tiny_model.out / "model_card.json").read_text(encoding="utf-8"))
+    examples = tiny_examples()
+    assert card["data"]["sha256"] == data_hash(examples) and card["data"]["n_examples"] == len(examples)
+    assert card["labels"] == list(LABELS) and card["version"].endswith(data_hash(examples)[:8])
+    assert set(card["holdout_metrics_at_0.5"]) == set(LABELS)
+    assert card["split"]["train"] + card["split"]["holdout"] == len(examples)
+    assert card["created"][:4].isdigit() and "seed 5" in (tiny_model.out / "README.md").read_text(encoding="utf-8")
+
+
+def test_save_and_load_round_trip_gives_the_scores_the_trained_model_gave(tiny_model):
+    from scorers.models.training import predict_examples
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    examples = tiny_examples(1)
+    model = AutoModelForSequenceClassification.from_pretrained(str(tiny_model.out), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model.out), local_files_only=True)
+    direct = predict_examples(model, tokenizer, examples, TINY.max_length).numpy()
+    loaded = UtteranceClassifier(tiny_model.out).predict([(e.task, e.text, e.context) for e in examples])
+    assert abs(direct - loaded).max() < 1e-5
+
+
+def test_inference_is_deterministic_whatever_the_batch(tiny_model):
+    items = [(e.task, e.text, e.context) for e in tiny_examples(1)]
+    first = UtteranceClassifier(tiny_model.out).predict(items)
+    again = UtteranceClassifier(tiny_model.out).predict(items)
+    one_by_one = UtteranceClassifier(tiny_model.out, batch_size=1).predict(items)
+    reversed_ = UtteranceClassifier(tiny_model.out).predict(items[::-1])[::-1]
+    assert (first == again).all()
+    assert abs(first - one_by_one).max() < 1e-5 and abs(first - reversed_).max() < 1e-5
+    assert first.shape == (len(items), len(LABELS)) and ((0 <= first) & (first <= 1)).all()
+
+
+def test_the_same_seed_trains_the_same_model(tmp_path, tiny_model):
+    import torch
+    from safetensors.torch import load_file
+
+    again = train(tiny_examples(), tmp_path / "again", config=TINY)
+    a, b = load_file(str(tiny_model.out / "model.safetensors")), load_file(str(again.out / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert again.metrics == tiny_model.metrics
+
+
+def test_the_split_holds_back_each_kind_and_is_seeded():
+    examples = tiny_examples(5)
+    train_a, held_a = split(examples, 0.2, seed=1)
+    train_b, held_b = split(examples, 0.2, seed=1)
+    assert held_a == held_b and len(train_a) + len(held_a) == len(examples)
+    assert {e.task for e in held_a} == {"agent", "customer", "pair"}
+    assert any("over_promise" in e.labels for e in held_a) and any("paraphrase" in e.labels for e in held_a)
+
+
+def test_a_model_learns_something(tmp_path):
+    """Not a quality bar (that is the benchmark's): a model that learns nothing would be a broken loop."""
+    config = TrainConfig(**{**TINY.__dict__, "epochs": 15, "holdout": 0.0})
+    result = train(tiny_examples(), tmp_path / "m", config=config)
+    clf = UtteranceClassifier(result.out)
+    scores = clf.predict([("agent", "这款产品稳赚不赔", ""), ("agent", "请稍等", "")])
+    col = LABELS.index("over_promise")
+    assert scores[0, col] > scores[1, col] + 0.2
+
+
+def test_a_folder_without_a_checkpoint_is_a_clear_error(tmp_path):
+    from scorers.config import ConfigError
+
+    with pytest.raises(ConfigError, match="config.json missing"):
+        UtteranceClassifier(tmp_path)
