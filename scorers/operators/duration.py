@@ -6,13 +6,17 @@
 A call-level fact still needs an utterance to point a coach at: the one where
 the limit was crossed, or the last one for a call that ended too soon. Exactly
 the limit is neither over nor under. Without any timestamps the duration is
-*unknown* (at the last utterance).
+*unknown* (at the last utterance); so is a call whose first or last utterance
+is untimed, unless what was measured already settles it (over the limit).
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from scorers.config import closest
 from scorers.operators.base import Condition, Context, Hits, Params, Where, whole
+
+LIMITS = ("over_s", "under_s")
 
 
 class Duration(Condition):
@@ -20,15 +24,17 @@ class Duration(Condition):
     cost = 3
 
     def __init__(self, over_s: float | None = None, under_s: float | None = None):
-        self.over_ms = None if over_s is None else over_s * 1000
-        self.under_ms = None if under_s is None else under_s * 1000
+        # rounded: 2.01 * 1000 is 2009.999…, which would make a call of exactly 2010 ms "over"
+        self.over_ms = None if over_s is None else round(over_s * 1000, 6)
+        self.under_ms = None if under_s is None else round(under_s * 1000, 6)
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Duration":
         p = Params(value, where, "duration")
-        limits = [k for k in ("over_s", "under_s") if p.has(k)]
+        limits = [k for k in LIMITS if p.has(k)]
         if len(limits) != 1:
-            raise where.error(f"give exactly one of over_s or under_s, got {sorted(value)}")
+            typo = next((h for h in (closest(str(k), LIMITS) for k in value if k not in LIMITS) if h), "")
+            raise where.error(f"give exactly one of over_s or under_s, got {sorted(map(str, value))}{typo}")
         limit = p.number(limits[0])
         p.done()
         return cls(**{limits[0]: limit})
@@ -37,16 +43,23 @@ class Duration(Condition):
         if not ctx.n:
             return Hits()
         last = ctx.n - 1
-        timed = [u for u in ctx.utterances if u.start_ms is not None and u.end_ms is not None]
+        unknown = Hits(unknown={last} & set(within))
+        timed = [i for i, u in enumerate(ctx.utterances) if u.start_ms is not None and u.end_ms is not None]
         if not timed:
-            return Hits(unknown={last} & set(within))
-        start = min(u.start_ms for u in timed)
-        length = max(u.end_ms for u in timed) - start
+            return unknown
+        start = min(ctx.utterances[i].start_ms for i in timed)
+        length = max(ctx.utterances[i].end_ms for i in timed) - start
+        edges_timed = timed[0] == 0 and timed[-1] == last  # else untimed talk may make the call longer
         if self.over_ms is not None and length > self.over_ms:
             crossed = next(i for i, u in enumerate(ctx.utterances)
                            if u.end_ms is not None and u.end_ms - start > self.over_ms)
             if crossed in within:
                 return Hits({crossed: whole("duration.over", f"通话已超过{self.over_ms / 1000:g}秒")})
-        if self.under_ms is not None and length < self.under_ms and last in within:
-            return Hits({last: whole("duration.under", f"通话仅{length / 1000:.1f}秒")})
+        elif self.over_ms is not None and not edges_timed:
+            return unknown
+        if self.under_ms is not None and length < self.under_ms:
+            if not edges_timed:
+                return unknown
+            if last in within:
+                return Hits({last: whole("duration.under", f"通话仅{length / 1000:.1f}秒")})
         return Hits()

@@ -22,7 +22,8 @@ class Interruption(Condition):
     cost = 3
 
     def __init__(self, tolerance_s: float = 1.0, min_chars: int = 0):
-        self.tolerance_ms, self.min_chars = tolerance_s * 1000, min_chars
+        # rounded: 2.01 * 1000 is 2009.999…, which would not tolerate an overlap of exactly 2010 ms
+        self.tolerance_ms, self.min_chars = round(tolerance_s * 1000, 6), min_chars
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Interruption":

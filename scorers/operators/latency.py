@@ -19,7 +19,7 @@ class Latency(Condition):
     cost = 3
 
     def __init__(self, over_s: float):
-        self.over_ms = over_s * 1000
+        self.over_ms = round(over_s * 1000, 6)  # 2.01 * 1000 is 2009.999…: exactly 2010 ms must not be over
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Latency":

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from scorers.config import closest
 from scorers.operators.base import ANY_SPEAKER, Condition, Context, Hits, Params, Where, speaker_of, whole
+
+ENDS = ("first", "last")
 
 
 class Position(Condition):
@@ -25,9 +28,10 @@ class Position(Condition):
     @classmethod
     def build(cls, value: Any, where: Where) -> "Position":
         p = Params(value, where, "position")
-        ends = [k for k in ("first", "last") if p.has(k)]
+        ends = [k for k in ENDS if p.has(k)]
         if len(ends) != 1:
-            raise where.error(f"give exactly one of first: N or last: N, got {sorted(value)}")
+            typo = next((h for h in (closest(str(k), ENDS) for k in value if k not in ENDS) if h), "")
+            raise where.error(f"give exactly one of first: N or last: N, got {sorted(map(str, value))}{typo}")
         count = p.count(ends[0], minimum=1)
         speaker = speaker_of(p.raw("speaker", ANY_SPEAKER), where.at("speaker"))
         p.done()

@@ -39,7 +39,8 @@ class Silence(Condition):
     cost = 3
 
     def __init__(self, over_s: float, before: str = ANY_SPEAKER):
-        self.over_ms, self.before = over_s * 1000, before
+        # rounded: 2.01 * 1000 is 2009.999…, which would make a gap of exactly 2010 ms "over"
+        self.over_ms, self.before = round(over_s * 1000, 6), before
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Silence":
