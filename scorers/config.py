@@ -52,6 +52,21 @@ def string_list(data: dict, key: str, file: Path, required: bool = True) -> list
     return value
 
 
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+
+
+def normalize_pattern(pattern: str) -> str:
+    """A pattern normalised like the text it matches, its escapes left alone.
+
+    Lower-casing ``\\D``, ``\\S``, ``\\W`` or ``\\B`` would turn each into its opposite.
+    """
+    parts, last = [], 0
+    for m in _ESCAPE.finditer(pattern):
+        parts += [normalize(pattern[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join(parts + [normalize(pattern[last:])])
+
+
 class PatternSet:
     """A named list of regular expressions, matched on normalised text.
 
@@ -66,7 +81,7 @@ class PatternSet:
         self._regexes = []
         for i, pattern in enumerate(patterns):
             try:
-                self._regexes.append(re.compile(normalize(pattern)))
+                self._regexes.append(re.compile(normalize_pattern(pattern)))
             except re.error as err:
                 raise ConfigError(file, f"{key}[{i}]", f"invalid regular expression {pattern!r}: {err}") from None
 

@@ -142,3 +142,17 @@ def test_lexicon_path_missing(tmp_path, params):
         lexicon_path(params, "phrases", tmp_path, "empathy")
     assert info.value.key == "criteria.empathy.params.phrases"
     assert "missing path to a lexicon file" in str(info.value)
+
+
+@pytest.mark.parametrize("pattern, text, hit", [
+    (r"尾号\D", "尾号是1234", True),
+    (r"尾号\D", "尾号1234", False),            # lower-cased, \D would be \d
+    (r"LPR\S", "lpr利率", True),               # the literal is lower-cased like the text, the escape is not
+    (r"\W稳賺", ",稳赚不赔", True),            # Traditional in a pattern still matches Simplified text
+    (r"\Bpr", "lpr", True),
+])
+def test_patterns_are_normalised_but_their_escapes_keep_their_meaning(pattern, text, hit):
+    from scorers.config import PatternSet
+    from scorers.normalize import normalize
+
+    assert (PatternSet([pattern]).search(normalize(text)) is not None) is hit

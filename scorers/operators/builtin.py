@@ -93,13 +93,14 @@ class Builtin(Condition):
             value = {"scorer": value}
         p = Params(value, where, "builtin")
         name = p.raw("scorer")
+        p.raw("outcome")
+        p.done()  # before the scorer: `scorr: jargon` is a typo to name, not a missing scorer
         if not isinstance(name, str) or not name:
             raise where.at("scorer").error("missing: the built-in scorer, e.g. over_promise")
         if where.builtins is None:
             raise where.error("built-in scorers are only available inside a rubric")
         scorer_base, scorer = where.builtins.resolve(name, where.at("scorer"))
         outcome = p.choice("outcome", (VIOLATION, MET), DEFAULT_OUTCOME.get(scorer_base, VIOLATION))
-        p.done()
         return cls(scorer, outcome, scorer_base)
 
     @property

@@ -14,9 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from scorers.config import ConfigError, PatternSet, closest, load_yaml, pattern_set
+from scorers.config import ConfigError, PatternSet, closest, load_yaml, normalize_pattern, pattern_set
 from scorers.empathy import first_unexcluded
-from scorers.normalize import normalize
 from scorers.operators.base import Condition, Context, Hit, Hits, Params, Where
 from scorers.operators.prefilter import Prefilter
 
@@ -50,21 +49,19 @@ class Lexicon(Condition):
 
     def __init__(self, phrases: PatternSet, excluded: PatternSet, list_name: str):
         self.phrases, self.excluded, self.list_name = phrases, excluded, list_name
-        self.prefilter = Prefilter(normalize(p) for p in phrases.patterns)
+        self.prefilter = Prefilter(normalize_pattern(p) for p in phrases.patterns)
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Lexicon":
         p = Params(value, where, "lexicon")
-        file = p.raw("file")
+        file, list_name, except_name = p.raw("file"), p.raw("list"), p.raw("except")
+        p.done()  # before the lists: `lst: taboo` is a typo to name, not a missing list
         if not isinstance(file, str) or not file.strip():
             raise where.at("file").error("missing: the lexicon file, relative to the rubric "
                                          "(e.g. lexicons/service.yaml)")
         path = (where.base_dir / file).resolve()
-        list_name = p.raw("list")
         phrases = named_list(path, list_name, where.at("list"))
-        except_name = p.raw("except")
         excluded = named_list(path, except_name, where.at("except")) if except_name is not None else PatternSet([])
-        p.done()
         return cls(phrases, excluded, str(list_name))
 
     @property

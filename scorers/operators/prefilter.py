@@ -10,9 +10,10 @@ set of words (any match contains at least one of them); an utterance with
 none of a list's words is skipped in one Aho-Corasick pass.
 
 The analysis is conservative: a construct it does not understand (``.``,
-``\\w``, a negated class, a repeat that may be empty) requires nothing, and a
-pattern that requires nothing turns the filter off for its whole list. So the
-filter may let an utterance through for nothing, but never hides a match.
+``\\w``, a negated class, a repeat that may be empty, ``(?i)``: K matches k)
+requires nothing, and a pattern that requires nothing turns the filter off for
+its whole list. So the filter may let an utterance through for nothing, but
+never hides a match.
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ def _item(op, av) -> tuple[Words | None, bool | str]:
                 return None, False
         return (frozenset(chars), True) if 0 < len(chars) <= MAX_CLASS else (None, False)
     if op is C.SUBPATTERN:
+        if av[1] & C.SRE_FLAG_IGNORECASE:  # (?i:k) also matches the Kelvin sign K: no literal is certain
+            return None, False
         return _sequence(av[-1])
     if op is C.BRANCH:
         options = [_sequence(branch) for branch in av[1]]
@@ -100,7 +103,10 @@ def _sequence(items) -> tuple[Words | None, bool]:
 def required_words(pattern: str) -> Words | None:
     """Words one of which every match of ``pattern`` contains; None when there is no such set."""
     try:
-        words = _sequence(sre_parse.parse(pattern))[0]
+        tree = sre_parse.parse(pattern)
+        if tree.state.flags & C.SRE_FLAG_IGNORECASE:  # (?i): ſ matches s, K matches k; see _item
+            return None
+        words = _sequence(tree)[0]
         return None if not words or "" in words else words
     except Exception:  # a construct this reader does not know: no filtering, never a wrong skip
         return None

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from scorers.config import PatternSet
+from scorers.config import PatternSet, normalize_pattern
 from scorers.empathy import first_unexcluded
-from scorers.normalize import normalize
 from scorers.operators.base import Condition, Context, Hit, Hits, Where
 from scorers.operators.prefilter import Prefilter
 
@@ -35,7 +34,7 @@ class Regex(Condition):
 
     def __init__(self, patterns: PatternSet, excluded: PatternSet | None = None, rule: str = "regex"):
         self.patterns, self.excluded, self.rule = patterns, excluded or PatternSet([]), rule
-        self.prefilter = Prefilter(normalize(p) for p in patterns.patterns)
+        self.prefilter = Prefilter(normalize_pattern(p) for p in patterns.patterns)
 
     @classmethod
     def build(cls, value: Any, where: Where, not_value: Any = None, not_where: Where | None = None) -> "Regex":

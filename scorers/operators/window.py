@@ -29,11 +29,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from scorers.call import AGENT, CUSTOMER
+from scorers.config import closest
 from scorers.operators.base import Condition, Context, Hit, Hits, Params, Where, whole
 
 UNITS = ("utterances", "agent_utterances", "customer_utterances", "seconds")
 DIRECTIONS = ("before", "after", "around")
 _UNIT_SPEAKER = {"agent_utterances": AGENT, "customer_utterances": CUSTOMER}
+PARAMETERS = ("anchor",) + DIRECTIONS + ("unit", "include_anchor", "has", "lacks")
 
 
 class Window(Condition):
@@ -48,6 +50,10 @@ class Window(Condition):
     @classmethod
     def build(cls, value: Any, where: Where) -> "Window":
         p = Params(value, where, "window")
+        for key in value:  # first, so that a misspelt anchor, after or lacks is named as such
+            if key not in PARAMETERS:
+                raise where.at(str(key)).error(f"unknown parameter for window{closest(str(key), PARAMETERS)}; "
+                                               f"known: {', '.join(PARAMETERS)}")
         if not p.has("anchor"):
             raise where.at("anchor").error("missing: the condition the window is placed around")
         anchor = where.condition(p.raw("anchor"), "anchor")
@@ -149,6 +155,8 @@ class Window(Condition):
                 if j in wanted and j not in hits.found:
                     hits.found[j] = whole(self.label, f"第{i + 1}句{self._describe()}")
             hits.unknown.update(j for j in unplaced if j in wanted)
-        hits.unknown.update(i for i in anchors.unknown if i in wanted)
+        for i in anchors.unknown:  # an anchor that cannot be judged leaves its window's members unknown
+            members, unplaced = self.members(ctx, i)
+            hits.unknown.update(j for j in members + unplaced if j in wanted)
         hits.unknown -= hits.found.keys()
         return hits
