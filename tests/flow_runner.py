@@ -34,12 +34,17 @@ print("SUMMARY " + json.dumps(dataclasses.asdict(summary), default=str, ensure_a
 def run_flow(input_path, out, rubric=None, *, routing=None, prefect_home: Path, break_reports: bool = False,
              timeout: int = 300) -> dict:
     """The flow's :class:`~scorers.batch.BatchSummary` as a dict; fails with the child's output on error."""
+    args = {"input": str(input_path), "out": str(out), "rubric": None if rubric is None else str(rubric),
+            "routing": None if routing is None else str(routing), "break_reports": break_reports}
+    return run_child(_CHILD, args, prefect_home=prefect_home, timeout=timeout)
+
+
+def run_child(code: str, args: dict, *, prefect_home: Path, timeout: int = 300) -> dict:
+    """Run ``code`` (which prints ``SUMMARY <json>``) with ``args`` as JSON in argv[1]; the JSON it printed."""
     env = dict(os.environ, PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PYTHONPATH=str(ROOT))
     env.pop("PREFECT_API_URL", None)  # the temporary local server, never an operator's
-    args = {"input": str(input_path), "out": str(out), "rubric": None if rubric is None else str(rubric),
-            "routing": None if routing is None else str(routing), "break_reports": break_reports}
-    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("SUMMARY ")]
     assert proc.returncode == 0 and lines, f"flow failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"

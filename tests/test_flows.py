@@ -32,3 +32,31 @@ def test_nightly_scoring_flow(tmp_path, prefect_home, make_call, default_rubric_
     assert leak["call_id"] == "F-2" and "6222021001234567896" not in leak["evidence"]
     assert len(list((out / "rejected").glob("*.jsonl"))) == 1
     assert not (out / "_staging").exists()
+
+
+_TRAIN = r"""
+import json, sys
+from pipelines.train_flow import train_model
+args = json.loads(sys.argv[1])
+card = train_model(args["out"], [], [args["corpus"]], config=args["config"])
+print("SUMMARY " + json.dumps(card, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_train_model_flow_writes_a_checkpoint_and_card(tmp_path, prefect_home):
+    import json
+
+    from tests.flow_runner import run_child
+    from tests.model_helpers import TINY, tiny_examples
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tiny.jsonl").write_text("".join(json.dumps({"task": e.task, "text": e.text, "context": e.context,
+                                                           "labels": sorted(e.labels)}, ensure_ascii=False) + "\n"
+                                               for e in tiny_examples()), encoding="utf-8")
+    config = {k: v for k, v in TINY.__dict__.items()}
+    card = run_child(_TRAIN, {"out": str(tmp_path / "m"), "corpus": str(corpus), "config": config},
+                     prefect_home=prefect_home)
+    assert card["data"]["n_examples"] == len(tiny_examples()) and card["name"] == "m"
+    assert (tmp_path / "m" / "model.safetensors").is_file() and (tmp_path / "m" / "model_card.json").is_file()
