@@ -29,11 +29,16 @@ BENCH_CALLS ?= 10000
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scoring.py --calls $(BENCH_CALLS)
 
-## Accuracy on the shared labeled dev set.
+## Accuracy on the shared labeled dev set: rules alone, then rules + model (the default rubric).
+DEV ?= ../shared/eval/dev
 check-dev: $(STAMP)
-	$(BIN)/callqa score --input ../shared/eval/dev/calls.jsonl --out /tmp/callqa-dev -q || test $$? -eq 3
-	$(BIN)/python ../shared/eval/evaluate.py /tmp/callqa-dev/findings ../shared/eval/dev/labels.jsonl
-	$(BIN)/python ../shared/eval/check_masked.py ../shared/eval/dev/calls.jsonl /tmp/callqa-dev
+	$(BIN)/callqa score --input $(DEV)/calls.jsonl --out /tmp/callqa-dev-rules --rules-only -q || test $$? -eq 3
+	@echo "== rules alone"
+	$(BIN)/python ../shared/eval/evaluate.py /tmp/callqa-dev-rules/findings $(DEV)/labels.jsonl
+	$(BIN)/callqa score --input $(DEV)/calls.jsonl --out /tmp/callqa-dev -q || test $$? -eq 3
+	@echo "== rules + model"
+	$(BIN)/python ../shared/eval/evaluate.py /tmp/callqa-dev/findings $(DEV)/labels.jsonl
+	$(BIN)/python ../shared/eval/check_masked.py $(DEV)/calls.jsonl /tmp/callqa-dev
 
 clean:
 	rm -rf $(VENV) out *.egg-info

@@ -35,13 +35,13 @@ RUBRIC_HELP = "score every call with this rubric (default: route each call by ru
 ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/routing.yaml)"
 
 
-def _load_router(rubric: Optional[Path], routing: Optional[Path]):
+def _load_router(rubric: Optional[Path], routing: Optional[Path], models: bool = True):
     """The rubric(s) of a run: one --rubric for every call, or the routing file's."""
     from pipelines.paths import load_router
     from scorers.config import ConfigError
 
     try:
-        return load_router(rubric, routing)
+        return load_router(rubric, routing, models)
     except ConfigError as err:
         console.print(f"[red]rubric error[/red] {err}")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -87,13 +87,15 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
           out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
           rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
           routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
+          rules_only: bool = typer.Option(False, "--rules-only", help="ignore the rubrics' model settings: "
+                                          "score with the rules alone (to compare, or while retraining)"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
     """Score a batch directly, without the orchestrator."""
     from scorers.batch import run_batch
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
 
-    loaded_rubric = _load_router(rubric, routing)
+    loaded_rubric = _load_router(rubric, routing, models=not rules_only)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("score", total=None)

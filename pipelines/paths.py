@@ -36,15 +36,17 @@ def default_routing() -> Path | None:
     return routing if routing.exists() else None
 
 
-def load_router(rubric: Path | str | None = None, routing: Path | str | None = None):
-    """The rubric(s) a run scores with: ``rubric`` for every call when given, else the routing file."""
+def load_router(rubric: Path | str | None = None, routing: Path | str | None = None, models: bool = True):
+    """The rubric(s) a run scores with: ``rubric`` for every call when given, else the routing file.
+    ``models=False``: rules only, whatever the rubrics' model settings say."""
     from scorers.routing import Router, load_routing
     from scorers.rubric import load_rubric
 
     if rubric is not None:
-        return Router.single(load_rubric(rubric))
+        return Router.single(load_rubric(rubric, models=models))
     routing = routing if routing is not None else default_routing()
-    return load_routing(routing) if routing is not None else Router.single(load_rubric(DEFAULT_RUBRIC))
+    return load_routing(routing, models=models) if routing is not None else \
+        Router.single(load_rubric(DEFAULT_RUBRIC, models=models))
 
 
 def night_input(template: str, now: datetime | None = None) -> str:

@@ -86,15 +86,16 @@ class FusedEmpathyScorer:
     """Empathy shown and customer distress each combined, then the episodes judged once on both."""
 
     def __init__(self, rule: EmpathyScorer, model: CallModel, empathy: Fusion, distress: Fusion):
-        self.rule, self.model, self.empathy, self.distress = rule, model, empathy, distress
+        self.rule, self.model, self.empathy_fusion, self.distress_fusion = rule, model, empathy, distress
         self.criterion = rule.criterion
 
     def __call__(self, call: Call) -> list[Finding]:
         scores = self.model.scores(call)
-        met = combine(self.rule.met_findings(call), scores.of("empathy"), self.empathy, self.criterion, MET, call)
+        met = combine(self.rule.met_findings(call), scores.of("empathy"), self.empathy_fusion, self.criterion,
+                      MET, call)
         rule_distress = self.rule.distress_spans(call)
-        model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress.threshold}
-        distress = _combine_signals(rule_distress, model_distress, self.distress.mode)
+        model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress_fusion.threshold}
+        distress = _combine_signals(rule_distress, model_distress, self.distress_fusion.mode)
         findings = self.rule.with_missing(call, [f for f in met], distress)
         for f in findings:  # a complaint only the model heard: say so, with its score
             if f.outcome == VIOLATION and f.utterance_index not in rule_distress:

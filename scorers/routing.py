@@ -83,8 +83,9 @@ def _values(value: Any, file: Path, key: str) -> frozenset[str]:
     return frozenset(_fold(v) for v in values)
 
 
-def load_routing(path: Path | str, build: bool = True) -> Router:
-    """Read a routing file and load every rubric it names (errors name file, key and problem)."""
+def load_routing(path: Path | str, build: bool = True, models: bool = True) -> Router:
+    """Read a routing file and load every rubric it names (errors name file, key and problem).
+    ``models=False``: the rubrics' model settings are ignored (rules only)."""
     file = Path(path)
     data = load_yaml(file)
     if not isinstance(data, dict):
@@ -102,7 +103,7 @@ def load_routing(path: Path | str, build: bool = True) -> Router:
         if not target.is_file():
             raise ConfigError(file, key, f"rubric file not found: {target}")
         if target not in loaded:
-            loaded[target] = load_rubric(target, build)
+            loaded[target] = load_rubric(target, build, models)
         return loaded[target]
 
     if "default" not in data:

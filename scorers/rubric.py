@@ -215,8 +215,11 @@ def _build_conditions(criteria: list[Criterion], file: Path) -> None:
                 c.scorer = ConditionScorer(c.conditions)
 
 
-def load_rubric(path: Path | str, build: bool = True) -> Rubric:
-    """Read and validate a rubric; with ``build`` also load its lexicons and scorers."""
+def load_rubric(path: Path | str, build: bool = True, models: bool = True) -> Rubric:
+    """Read and validate a rubric; with ``build`` also load its lexicons and scorers.
+
+    ``models=False`` scores with the rules alone: the criteria's ``model:`` settings are
+    validated but not used (to compare, or while a model is being retrained)."""
     file = Path(path)
     data = load_yaml(file)
     if not isinstance(data, dict):
@@ -229,7 +232,7 @@ def load_rubric(path: Path | str, build: bool = True) -> Rubric:
         raise ConfigError(file, "criteria", "must map criterion ids to their settings")
     criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
     model = None
-    if build:
+    if build and models:
         model = _fuse_models(criteria, data.get("model"), file)
         _build_conditions(criteria, file)
     if sum(c.weight for c in criteria) <= 0:

@@ -97,9 +97,11 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 @pytest.fixture
 def rubric_copy(tmp_path) -> Path:
-    """A private copy of rubrics/ (default.yaml and lexicons/); returns the copied default.yaml."""
+    """A private copy of rubrics/ (default.yaml and lexicons/) next to a link to models/ (the rubric's
+    ``model.path: ../models/...`` resolves as in the checkout); returns the copied default.yaml."""
     target = tmp_path / "rubrics"
     shutil.copytree(DEFAULT_RUBRIC_PATH.parent, target)
+    (tmp_path / "models").symlink_to(ROOT / "models", target_is_directory=True)
     return target / "default.yaml"
 
 

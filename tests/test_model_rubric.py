@@ -1,0 +1,72 @@
+"""A rubric's `model:` settings: validated like every other key, and wired into its criteria."""
+import pytest
+
+from scorers.config import ConfigError
+from scorers.fusion import FusedEmpathyScorer, FusedScorer
+from scorers.rubric import load_rubric
+
+OP = "      phrases: lexicons/over_promise.yaml\n"
+OVER_PROMISE_MODEL = OP + "    model: {mode: either, threshold: 0.9}\n"
+
+
+@pytest.mark.parametrize("old, new, key, fragment", [
+    (OVER_PROMISE_MODEL, OP + "    model: {mode: eiher, threshold: 0.9}\n", "criteria.over_promise.model.mode",
+     "(did you mean 'either'?)"),
+    (OVER_PROMISE_MODEL, OP + "    model: {mode: both, threshold: 1.5}\n",
+     "criteria.over_promise.model.threshold", "must be between 0 and 1"),
+    (OVER_PROMISE_MODEL, OP + "    model: {mode: both, treshold: 0.5}\n", "criteria.over_promise.model.treshold",
+     "(did you mean 'threshold'?)"),
+    ("      distress: {mode: either, threshold: 0.97}", "      distress: {mode: allways}",
+     "criteria.empathy.model.distress.mode", "must be one of rule, model, either, both"),
+    ("  path: ../models/callqa-small", "  path: ../models/nowhere", "model.path", "no model checkpoint at"),
+    ("  path: ../models/callqa-small", "  pth: ../models/callqa-small", "model.path", "missing: criteria"),
+])
+def test_model_settings_errors_name_the_key(rubric_copy, edit, old, new, key, fragment):
+    edit(rubric_copy, old, new)
+    with pytest.raises(ConfigError) as err:
+        load_rubric(rubric_copy)
+    assert err.value.key == key and fragment in err.value.problem
+
+
+def test_a_criterion_the_model_has_no_head_for_is_refused(rubric_copy, edit):
+    edit(rubric_copy, "      phrases: lexicons/info_leak.yaml\n",
+         "      phrases: lexicons/info_leak.yaml\n    model: {mode: either}\n")
+    with pytest.raises(ConfigError) as err:
+        load_rubric(rubric_copy)
+    assert err.value.key == "criteria.info_leak.model" and "no head for info_leak/v1" in err.value.problem
+
+
+def test_the_default_rubric_fuses_three_criteria_with_one_model(default_rubric):
+    scorers = {c.id: c.scorer for c in default_rubric.criteria}
+    assert isinstance(scorers["empathy"], FusedEmpathyScorer)
+    assert isinstance(scorers["over_promise"], FusedScorer) and isinstance(scorers["paraphrase"], FusedScorer)
+    assert not isinstance(scorers["jargon"], (FusedScorer, FusedEmpathyScorer))
+    assert default_rubric.model.heads == {"empathy", "distress", "over_promise", "paraphrase"}
+    assert default_rubric.model_name == "callqa-small" and default_rubric.model_version
+
+
+def test_rule_mode_keeps_the_model_from_running(rubric_copy, edit):
+    edit(rubric_copy, OVER_PROMISE_MODEL, OP + "    model: {mode: rule}\n")
+    rubric = load_rubric(rubric_copy)
+    assert "over_promise" not in rubric.model.heads
+
+
+def test_without_model_settings_a_rubric_needs_no_model(rubric_copy, edit):
+    text = rubric_copy.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True)
+             if "model:" not in line and "distress: {mode" not in line and "../models/" not in line
+             and "threshold: 0.9  " not in line and "mode: either\n" not in line]
+    rubric_copy.write_text("".join(lines), encoding="utf-8")
+    (rubric_copy.parent.parent / "models").unlink()  # no checkpoint anywhere: still loads
+    rubric = load_rubric(rubric_copy)
+    assert rubric.model is None and rubric.model_name == ""
+
+
+def test_scored_calls_record_the_model(default_rubric, make_call, tmp_path):
+    from scorers.batch import run_batch
+    from scorers.store import read_dataset
+
+    path = make_call(call_id="M-1")
+    run_batch(path, tmp_path / "out", default_rubric)
+    (row,) = read_dataset(tmp_path / "out", "calls").to_pylist()
+    assert (row["model_name"], row["model_version"]) == ("callqa-small", default_rubric.model_version)
