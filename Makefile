@@ -24,10 +24,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## Throughput benchmark on a generated night (needs ../shared/bench/gen_calls.py).
+## Throughput on a generated night (needs ../shared/bench/gen_calls.py): rules alone, then the model and the nightly flow.
 BENCH_CALLS ?= 10000
 bench: $(STAMP)
-	$(BIN)/python bench/bench_scoring.py --calls $(BENCH_CALLS)
+	$(BIN)/python bench/bench_scoring.py --calls $(BENCH_CALLS) --rules-only
+	$(BIN)/python bench/bench_models.py --calls $(BENCH_CALLS)
 
 ## Accuracy on the shared labeled dev set: rules alone, then rules + model (the default rubric).
 DEV ?= ../shared/eval/dev

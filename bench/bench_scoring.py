@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Throughput and memory of the rule scorers on a generated night.
+"""Throughput and memory of scoring on a generated night.
 
-    python bench/bench_scoring.py --calls 10000 [--input FILE] [--rubric FILE]
+    python bench/bench_scoring.py --calls 10000 [--input FILE] [--rubric FILE] [--rules-only] [--cpu-time]
 
 Generates the night with ../shared/bench/gen_calls.py (seeded) unless --input
 is given, then times, in this single process (one core): loading and
@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--input", type=Path)
     ap.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "default.yaml")
+    ap.add_argument("--rules-only", action="store_true", help="ignore the rubric's model settings (rule scorers only)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with this process's CPU time instead of the wall clock (steadier on a shared machine)")
     args = ap.parse_args()
@@ -52,7 +53,7 @@ def main() -> None:
     source = args.input or generated_night(args.calls, args.seed, args.days)
     clock = time.process_time if args.cpu_time else time.perf_counter
     t0 = clock()
-    rubric = load_rubric(args.rubric)
+    rubric = load_rubric(args.rubric, models=not args.rules_only)
     t1 = clock()
     batch = load_batch(source)
     t2 = clock()
@@ -67,13 +68,15 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"clock            {'process CPU time' if args.cpu_time else 'wall clock'}")
     print(f"input            {source} ({n} calls, {utterances} utterances, {len(batch.rejections)} rejected)")
+    print(f"rubric           {rubric.id}@{rubric.version}, {len(rubric.criteria)} criteria, "
+          f"model: {rubric.model_name or 'none (rules only)'}")
     print(f"rubric load      {t1 - t0:6.2f} s  (lexicons, jieba dictionary)")
     print(f"load + validate  {t2 - t1:6.2f} s  {n / (t2 - t1):8.0f} calls/s  (JSON, normalisation)")
-    print(f"score (rules)    {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s")
+    print(f"score            {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s")
     print(f"write + agents   {t4 - t3:6.2f} s")
     print(f"end to end       {t4 - t1:6.2f} s  {n / (t4 - t1):8.0f} calls/s  (load + score + write, one core)")
     print(f"peak memory      {peak_mib:6.0f} MiB (max RSS)")
-    print(f"findings         " + ", ".join(f"{c}: {v} violations / {summary.met[c]} met"
+    print("findings         " + ", ".join(f"{c}: {v} violations / {summary.met[c]} met"
                                            for c, v in summary.violations.items()))
 
 

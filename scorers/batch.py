@@ -93,11 +93,11 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
                     progress(1)
         finally:
             for model in models:
-                model.release()
+                model.release(chunk)
     return scored
 
 
-MODEL_BATCH_CALLS = 500  # calls whose utterances the model scores in one go (large batches, bounded memory)
+MODEL_BATCH_CALLS = 1000  # calls whose utterances the model scores in one go (large batches, bounded memory)
 
 
 def _prepare_models(calls: list[Call], rubric_for) -> list:

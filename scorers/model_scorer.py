@@ -93,9 +93,14 @@ class CallModel:
             self._prepared[id(call)] = (call, self._collect(items, scores[row:row + len(items)]))
             row += len(items)
 
-    def release(self) -> None:
-        self._prepared.clear()
-        self._last = None
+    def release(self, calls: list[Call] | None = None) -> None:
+        """Forget the scores of ``calls`` (all, when None); other chunks scored in other threads keep theirs."""
+        if calls is None:
+            self._prepared.clear()
+            self._last = None
+            return
+        for call in calls:
+            self._prepared.pop(id(call), None)
 
     def _collect(self, items, scores) -> CallScores:
         result = CallScores({h: {} for h in self.heads})

@@ -115,3 +115,23 @@ def edit_fixture():
 def call_record_fixture():
     """``call_record(utterances, call_id=..., ...)``: one call record as a dict."""
     return call_record
+
+
+@pytest.fixture
+def invoke(monkeypatch):
+    """``invoke("score", "--input", ...)``: run the callqa CLI in-process; ``result.text`` is its output
+    on one line, printed on consoles wide enough that rich never wraps a path or a message."""
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.setattr(cli.console, "width", 400)
+    monkeypatch.setattr(cli.out_console, "width", 400)
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(cli.app, [str(a) for a in args])
+        result.text = " ".join(result.output.split())
+        return result
+
+    return run

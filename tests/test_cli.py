@@ -1,25 +1,10 @@
 """callqa command line: exit codes a scheduler acts on, and what the summary says."""
 import pytest
-from typer.testing import CliRunner
 
-import pipelines.cli as cli
-from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE, app
+from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE
 from scorers.store import read_dataset
 
 
-@pytest.fixture
-def invoke(monkeypatch):
-    # wide consoles, so rich never wraps a path or a key in the middle
-    monkeypatch.setattr(cli.console, "width", 400)
-    monkeypatch.setattr(cli.out_console, "width", 400)
-    runner = CliRunner()
-
-    def run(*args):
-        result = runner.invoke(app, [str(a) for a in args])
-        result.text = " ".join(result.output.split())
-        return result
-
-    return run
 
 
 def test_exit_codes_are_the_documented_ones():

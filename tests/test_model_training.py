@@ -91,3 +91,51 @@ def test_a_folder_without_a_checkpoint_is_a_clear_error(tmp_path):
 
     with pytest.raises(ConfigError, match="config.json missing"):
         UtteranceClassifier(tmp_path)
+
+
+def test_the_shipped_model_was_trained_on_the_data_shipped_with_it():
+    """A corpus or label edit without retraining leaves the model stale: retrain with
+    `callqa train --out models/callqa-small` (and commit the checkpoint)."""
+    from pipelines.train_cli import DEFAULT_CORPUS, DEFAULT_LABELED
+    from scorers.models.examples import gather
+    from tests.conftest import ROOT
+
+    card = json.loads((ROOT / "models" / "callqa-small" / "model_card.json").read_text(encoding="utf-8"))
+    examples, _ = gather(DEFAULT_LABELED, [DEFAULT_CORPUS])
+    assert card["data"]["sha256"] == data_hash(examples), "models/callqa-small is stale: retrain it"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--calls", "a.jsonl"], "give one --labels per --calls"),
+    (["--corpus", "missing-folder"], "no *.jsonl examples"),
+    (["--base", "."], "has no config.json"),
+])
+def test_train_refuses_unusable_arguments(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "m"), *args])
+    assert result.exit_code == 2 and message in " ".join(result.output.split())
+    assert not (tmp_path / "m").exists()
+
+
+def test_threads_scoring_at_once_load_the_model_once_and_agree(tiny_model):
+    """The nightly flow scores chunks in threads: the first predictions race to load the checkpoint."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = [(e.task, e.text, e.context) for e in tiny_examples(1)]
+    clf = UtteranceClassifier(tiny_model.out)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: clf.predict(items), range(4)))
+    assert all(abs(r - results[0]).max() < 1e-6 for r in results)
+
+
+def test_remembered_scores_are_the_scores(tiny_model):
+    items = [(e.task, e.text, e.context) for e in tiny_examples(1)]
+    clf = UtteranceClassifier(tiny_model.out, cache_size=5)
+    first = clf.predict(items)
+    assert len(clf._cache) == 5  # bounded
+    again = clf.predict(items[::-1])[::-1]
+    assert abs(first - again).max() < 1e-6
+    assert abs(UtteranceClassifier(tiny_model.out, cache_size=0).predict(items) - first).max() < 1e-6

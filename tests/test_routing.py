@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-import pipelines.cli as cli
-from pipelines.cli import EXIT_OK, EXIT_UNUSABLE, app
+from pipelines.cli import EXIT_OK, EXIT_UNUSABLE
 from scorers.call import Call
 from scorers.config import ConfigError
 from scorers.routing import Router, as_router, load_routing
@@ -251,18 +249,6 @@ def test_default_routing_file_and_environment(monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------------- the command line
 
-@pytest.fixture
-def invoke(monkeypatch):
-    monkeypatch.setattr(cli.console, "width", 400)
-    monkeypatch.setattr(cli.out_console, "width", 400)
-    runner = CliRunner()
-
-    def run(*args):
-        result = runner.invoke(app, [str(a) for a in args])
-        result.text = " ".join(result.output.split())
-        return result
-
-    return run
 
 
 def test_rubric_check_of_a_routing_file(invoke):

@@ -4,10 +4,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-import pipelines.cli as cli
-from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, app
+from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE
 from scorers.call import AGENT, CUSTOMER
 from scorers.config import ConfigError
 from scorers.finding import MET, VIOLATION
@@ -26,19 +24,6 @@ SHIPPED = sorted(RUBRICS.glob("*.yaml"))  # rubrics and the routing file: what `
 SHIPPED_RUBRICS = [p for p in SHIPPED if is_rubric(p)]
 
 
-@pytest.fixture
-def invoke(monkeypatch):
-    # wide consoles, so rich never wraps a path or a message in the middle
-    monkeypatch.setattr(cli.console, "width", 400)
-    monkeypatch.setattr(cli.out_console, "width", 400)
-    runner = CliRunner()
-
-    def run(*args):
-        result = runner.invoke(app, [str(a) for a in args])
-        result.text = " ".join(result.output.split())
-        return result
-
-    return run
 
 
 # --------------------------------------------------------------------------- the shipped rubrics

@@ -149,8 +149,6 @@ def predict_examples(model, tokenizer, examples: list[Example], max_length: int,
 
 def heldback_loss(model, tokenizer, held: list[Example], max_length: int) -> float:
     """Mean masked binary cross-entropy on the held-back examples (what early stopping watches)."""
-    import torch
-
     scores = predict_examples(model, tokenizer, held, max_length).clamp(1e-6, 1 - 1e-6)
     target, mask = _targets(held)
     loss = -(target * scores.log() + (1 - target) * (1 - scores).log())

@@ -20,7 +20,7 @@ the order written, that points at words rather than at the whole utterance.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any as Anything, Sequence
 
 from scorers.operators.base import Condition, Context, Hit, Hits, Where, whole
 
@@ -28,7 +28,7 @@ from scorers.operators.base import Condition, Context, Hit, Hits, Where, whole
 _WHOLE_UTTERANCE_RULES = ("role:", "position:")
 
 
-def _children(value: Any, where: Where, name: str) -> list[Condition]:
+def _children(value: Anything, where: Where, name: str) -> list[Condition]:
     if not isinstance(value, list) or not value:
         raise where.error(f"{name} takes a non-empty list of conditions, got {value!r}")
     return [where.condition(spec, f"[{k}]") for k, spec in enumerate(value)]
@@ -43,7 +43,7 @@ class All(Condition):
         self.cost = max(c.cost for c in children)
 
     @classmethod
-    def build(cls, value: Any, where: Where) -> Condition:
+    def build(cls, value: Anything, where: Where) -> Condition:
         children = _children(value, where, "all")
         return children[0] if len(children) == 1 else cls(children)
 
@@ -75,7 +75,7 @@ class Any(Condition):
         self.cost = max(c.cost for c in children)
 
     @classmethod
-    def build(cls, value: Any, where: Where) -> Condition:
+    def build(cls, value: Anything, where: Where) -> Condition:
         children = _children(value, where, "any")
         return children[0] if len(children) == 1 else cls(children)
 
@@ -102,7 +102,7 @@ class Not(Condition):
         self.cost = child.cost
 
     @classmethod
-    def build(cls, value: Any, where: Where) -> "Not":
+    def build(cls, value: Anything, where: Where) -> "Not":
         if isinstance(value, list):
             raise where.error("not takes one condition; to negate several, write not: {any: [...]}")
         return cls(where.build(value, where))
