@@ -232,8 +232,9 @@ def load_rubric(path: Path | str, build: bool = True, models: bool = True) -> Ru
         raise ConfigError(file, "criteria", "must map criterion ids to their settings")
     criteria = [_criterion(str(cid), spec, file, build) for cid, spec in data["criteria"].items()]
     model = None
-    if build and models:
-        model = _fuse_models(criteria, data.get("model"), file)
+    if build:
+        if models:
+            model = _fuse_models(criteria, data.get("model"), file)
         _build_conditions(criteria, file)
     if sum(c.weight for c in criteria) <= 0:
         raise ConfigError(file, "criteria", "the weights add up to zero")

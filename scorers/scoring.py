@@ -61,6 +61,12 @@ def missing_finding(call: Call, criterion: Criterion) -> Finding:
                    detail=f"全通未出现：{criterion.name}")
 
 
+def rewards_only(criterion: Criterion) -> bool:
+    """A criterion written only as ``met_when`` (a bonus, say): it can be shown, never violated."""
+    c = criterion.conditions
+    return c is not None and c.met_when is not None and c.violation_when is None
+
+
 def score_call(call: Call, rubric: Rubric) -> ScoredCall:
     results: dict[str, CriterionResult] = {}
     all_findings: list[Finding] = []
@@ -92,6 +98,8 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
             findings = [missing_finding(call, criterion)]
         elif criterion.required:
             status = NOT_APPLICABLE  # without a customer there was nothing to respond to
+        elif rewards_only(criterion):
+            status = NOT_APPLICABLE  # a behaviour to reward that did not happen: not "met", nothing lost
         else:
             status = MET  # a prohibition that was respected
         results[criterion.id] = CriterionResult(criterion.id, status, criterion.weight - deducted + earned,

@@ -226,7 +226,7 @@ def test_each_violation_costs_its_deduction_until_the_weight_is_spent(rubric_cop
 @pytest.mark.parametrize("lines, thanks, taboo, total", [
     (["A: 感谢您的耐心"], (MET, 8.0), (MET, 5.0), 100.0),                      # 130 capped at 100
     (["A: 感谢您的耐心", "A: 不知道", "A: 不知道"], (MET, 8.0), (VIOLATION, 1.0), 90.0),  # the bonus makes up
-    (["A: 不知道"], (MET, 5.0), (VIOLATION, 3.0), 80.0),                       # never shown: no bonus
+    (["A: 不知道"], (NOT_APPLICABLE, 5.0), (VIOLATION, 3.0), 80.0),            # never shown: no bonus, not "met"
 ])
 def test_bonus_is_earned_when_met_and_the_total_stays_capped(rubric_copy, lines, thanks, taboo, total):
     result = scored(write_rubric(rubric_copy.parent, THANKS + TABOO), *lines)
@@ -517,7 +517,7 @@ def test_readme_criterion_example_loads_and_passes_its_examples(rubric_copy):
     # the bonus example scores as described: bonus when met, not applicable without a complaint
     results = [score_call(call_from_lines(lines), rubric).results["callback_offer"] for lines in (
         ["C: 我要投诉你们", "A: 我了解清楚后给您回电。"], ["C: 我要投诉你们", "A: 好的。"], ["C: 我想查余额", "A: 稍后给您回电。"])]
-    assert [(r.status, r.score) for r in results] == [(MET, 7.0), (MET, 5.0), (NOT_APPLICABLE, 5.0)]
+    assert [(r.status, r.score) for r in results] == [(MET, 7.0), (NOT_APPLICABLE, 5.0), (NOT_APPLICABLE, 5.0)]
 
 
 def test_readme_lists_the_criteria_of_the_shipped_rubrics(default_rubric):

@@ -70,3 +70,14 @@ def test_scored_calls_record_the_model(default_rubric, make_call, tmp_path):
     run_batch(path, tmp_path / "out", default_rubric)
     (row,) = read_dataset(tmp_path / "out", "calls").to_pylist()
     assert (row["model_name"], row["model_version"]) == ("callqa-small", default_rubric.model_version)
+
+
+def test_rules_only_keeps_every_criterion_and_its_examples(default_rubric_path):
+    """--rules-only drops the model, nothing else: conditions are still built and still pass their examples."""
+    from scorers.selftest import run_examples
+
+    rubric = load_rubric(default_rubric_path, models=False)
+    assert rubric.model is None and all(c.scorer is not None for c in rubric.criteria)
+    assert not any(isinstance(c.scorer, (FusedScorer, FusedEmpathyScorer)) for c in rubric.criteria)
+    ran, failures = run_examples(rubric)
+    assert ran > 0 and [f.message() for f in failures] == []

@@ -136,13 +136,6 @@ def test_errors_name_the_key(value, key, fragments):
     assert info.value.file == str(RUBRICS / "test.yaml")
 
 
-def test_a_missing_file_is_named_by_its_resolved_path():
-    with pytest.raises(ConfigError) as info:
-        condition(lexicon("taboo", file="lexicons/servce.yaml"))
-    assert (info.value.file, info.value.key) == (str(RUBRICS / "lexicons" / "servce.yaml"), "(file)")
-    assert "file not found" in str(info.value)
-
-
 @pytest.mark.parametrize("content, name, key, fragment", [
     ("rude:\n  - 烦不烦\n  - '(急什么'\n", "rude", "rude[1]", "invalid regular expression"),
     ("rude:\n  - 烦不烦\n  - 3\n", "rude", "rude", "must be a list of non-empty strings"),
@@ -161,3 +154,10 @@ def test_the_service_lexicon_compiles_every_list():
                  "time_promise"):
         assert condition(lexicon(name)).label == f"lexicon:{name}"
     assert SERVICE.is_file()
+
+
+def test_a_misspelt_lexicon_file_names_the_key_and_the_file_it_may_mean():
+    with pytest.raises(ConfigError) as info:
+        condition({"lexicon": {"file": "lexicons/servce.yaml", "list": "taboo"}})
+    assert info.value.key == "criteria.c.violation_when.lexicon.file"
+    assert str(RUBRICS / "lexicons" / "servce.yaml") in str(info.value) and "lexicon file not found" in str(info.value) and "(did you mean 'lexicons/service.yaml'?)" in str(info.value)

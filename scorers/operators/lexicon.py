@@ -60,6 +60,9 @@ class Lexicon(Condition):
             raise where.at("file").error("missing: the lexicon file, relative to the rubric "
                                          "(e.g. lexicons/service.yaml)")
         path = (where.base_dir / file).resolve()
+        if not path.is_file():  # name the criterion and key that point at it, and the file it may have meant
+            near = [q.relative_to(where.base_dir).as_posix() for q in sorted(where.base_dir.glob("**/*.yaml"))]
+            raise where.at("file").error(f"lexicon file not found: {path}{closest(file, near)}")
         phrases = named_list(path, list_name, where.at("list"))
         excluded = named_list(path, except_name, where.at("except")) if except_name is not None else PatternSet([])
         return cls(phrases, excluded, str(list_name))
