@@ -62,7 +62,8 @@ def main() -> None:
             call = Call("H", "A", [Utterance("customer", e.text)])
             rule = bool(empathy.rule_scorer.distress_spans(call))
             fusion = empathy.scorer.distress_fusion
-            model = float(row[LABELS.index("distress")]) >= fusion.threshold
+            model = float(row[LABELS.index("distress")]) >= fusion.threshold \
+                and not empathy.rule_scorer.disclaims_distress(call.utterances[0].norm)
             fused = {"rule": rule, "model": model, "either": rule or model, "both": rule and model}[fusion.mode]
             rows["distress"].append(("distress" in e.labels, rule, fused, 0.0))
         else:

@@ -57,6 +57,14 @@ class EmpathyScorer:
     def shows_distress(self, text: str) -> re.Match | None:
         return first_unexcluded(self.distress, self.not_distress, text)
 
+    def disclaims_empathy(self, text: str) -> bool:
+        """The lexicon's not-empathy words ("我理解了", "没听清") are all it says: a model may not call it empathy."""
+        return bool(self.not_empathy.search(text)) and self.shows_empathy(text) is None
+
+    def disclaims_distress(self, text: str) -> bool:
+        """The lexicon's calm words ("我不着急") are there and no distress cue is: a model may not call it distress."""
+        return bool(self.not_distress.search(text)) and self.shows_distress(text) is None
+
     def __call__(self, call: Call) -> list[Finding]:
         met = self.met_findings(call)
         return self.with_missing(call, met, self.distress_spans(call))

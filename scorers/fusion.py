@@ -12,7 +12,9 @@
   (recall: phrasings nobody wrote down yet);
 - ``both``   — the rule's findings the model confirms (precision: a noisy rule).
 
-A rule finding keeps its evidence span and rule id (and so its finding id,
+The rule's context words still count: the model adds no over-promise to an
+utterance whose every clause the rule's lexicon excuses (a negated disclosure,
+a deposit-insurance fact, the agent's own callback). A rule finding keeps its evidence span and rule id (and so its finding id,
 and the reviews attached to it); a model finding points at the whole
 utterance, says ``scorer='model'``, ``rule_id='<criterion>.model'`` and carries
 the model's score as its confidence. For empathy the combination happens on
@@ -43,9 +45,14 @@ class Fusion:
 
 
 def combine(rule: list[Finding], model: dict[int, float], fusion: Fusion, criterion: str, outcome: str,
-            call: Call) -> list[Finding]:
-    """One outcome's findings from the rule's findings and the model's scores (index -> score)."""
-    confident = {i: p for i, p in model.items() if p >= fusion.threshold}
+            call: Call, excused=None) -> list[Finding]:
+    """One outcome's findings from the rule's findings and the model's scores (index -> score).
+
+    ``excused(normalised text)``: the rule's own context says the model must not add a finding
+    there (an over-promise whose every clause is a disclosure, a legal fact or a callback).
+    """
+    confident = {i: p for i, p in model.items() if p >= fusion.threshold
+                 and not (excused is not None and excused(call.utterances[i].norm))}
     if fusion.mode == "rule":
         return list(rule)
     if fusion.mode == "both":
@@ -78,7 +85,8 @@ class FusedScorer:
         scores = self.model.scores(call).of(self.head)
         same = [f for f in found if f.outcome == self.outcome]
         other = [f for f in found if f.outcome != self.outcome]
-        return sorted(other + combine(same, scores, self.fusion, self.criterion, self.outcome, call),
+        excused = getattr(self.rule, "disclaims", None)
+        return sorted(other + combine(same, scores, self.fusion, self.criterion, self.outcome, call, excused),
                       key=lambda f: f.utterance_index)
 
 
@@ -92,9 +100,10 @@ class FusedEmpathyScorer:
     def __call__(self, call: Call) -> list[Finding]:
         scores = self.model.scores(call)
         met = combine(self.rule.met_findings(call), scores.of("empathy"), self.empathy_fusion, self.criterion,
-                      MET, call)
+                      MET, call, self.rule.disclaims_empathy)
         rule_distress = self.rule.distress_spans(call)
-        model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress_fusion.threshold}
+        model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress_fusion.threshold
+                          and not self.rule.disclaims_distress(call.utterances[i].norm)}
         distress = _combine_signals(rule_distress, model_distress, self.distress_fusion.mode)
         findings = self.rule.with_missing(call, [f for f in met], distress)
         for f in findings:  # a complaint only the model heard: say so, with its score

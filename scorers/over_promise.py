@@ -50,6 +50,16 @@ class OverPromiseScorer:
             return m, "over_promise.certain_outcome"
         return None
 
+    def disclaims(self, text: str) -> bool:
+        """``text`` (normalised) disclaims — a disclosure, a legal fact or a callback — and no other clause
+        speaks of certainty or of an outcome: the model's word alone cannot make it a promise
+        (:mod:`scorers.fusion`)."""
+        clauses = [c.group() for c in CLAUSE.finditer(text)]
+        excused = [bool(self.negations.search(c) or self.exemptions.search(c)) for c in clauses]
+        return any(excused) and all(
+            excused[k] or not (self.certainty.search(c) or self.guarantees.search(c) or self.outcomes.search(c))
+            for k, c in enumerate(clauses))
+
     def promise_across(self, clause: str, neighbours: list[str]) -> tuple[re.Match, str] | None:
         """A bare "我保证" next to the clause that says what is guaranteed ("不会影响征信的,我保证")."""
         if not (m := self.standalone_certainty.search(clause)) or self.outcomes.search(clause):

@@ -114,3 +114,26 @@ def test_a_complaint_only_the_model_heard_is_a_model_finding():
     assert (by_index[4].scorer, by_index[4].confidence, by_index[4].rule_id) == \
         ("model", 0.88, "empathy.model_missing_after_distress")
     assert (by_index[4].span_start, by_index[4].span_end) == (0, len("这钱要是没了我怎么办啊"))
+
+
+@pytest.mark.parametrize("text, added", [
+    ("这个产品不是存款,不受存款保险保护", False),          # a legal fact: the lexicon's exemption
+    ("我会在24小时内给您回电告知进度", False),             # the agent's own callback
+    ("理财产品不保本,过往业绩不代表未来表现", False),      # disclosures, clause after clause
+    ("不保本的,不过收益您就等着数钱吧", True),             # one clause disclaims, the next speaks of returns
+    ("不保本的,不过您放心,跌不了", False),                 # a limit: no word of the lexicon says it promises
+    ("闭着眼睛买都行", True),
+])
+def test_the_model_adds_no_over_promise_where_the_rules_context_excuses_every_clause(text, added):
+    call = call_of("C: 这个靠谱吗", f"A: {text}")
+    scorer = FusedScorer(default_scorer("over_promise"), FakeModel(over_promise={1: 0.99}), "over_promise",
+                         VIOLATION, Fusion("either", 0.9))
+    assert bool([f for f in scorer(call) if f.scorer == "model"]) is added
+
+
+def test_comprehension_is_not_empathy_and_calm_is_not_distress_whatever_the_model_says():
+    call = call_of("C: 我不着急,您慢慢查", "A: 好的,我理解了", "A: 请稍等")
+    model = FakeModel(empathy={1: 0.99, 2: 0.1}, distress={0: 0.99})
+    findings = FusedEmpathyScorer(default_scorer("empathy"), model, Fusion("either", 0.9),
+                                  Fusion("either", 0.9))(call)
+    assert findings == []
