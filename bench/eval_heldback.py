@@ -7,8 +7,9 @@ The held-back split (``split`` with the model card's seed and share) is data
 the model never trained on, and the rule word lists were never tuned on the
 training corpus either, so this is a fair place to ask what the model adds.
 Each held-back agent utterance is scored as a one-utterance call, each pair as
-a customer turn followed by the agent's, each customer utterance by whether
-the rule's or the model's distress signal fires. The fused prediction follows
+a customer turn followed by the agent's, each customer utterance as a turn the
+agent answers with a plain "好的" (so a violation means distress was heard),
+all through the rubric's own scorers. The fused prediction follows
 the rubric's own mode and threshold per criterion. Prints P/R/F1 per head.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.train_cli import DEFAULT_CORPUS, DEFAULT_LABELED  # noqa: E402
 from scorers.call import Call, Utterance  # noqa: E402
 from scorers.finding import MET, VIOLATION  # noqa: E402
-from scorers.models.examples import LABELS, gather  # noqa: E402
+from scorers.models.examples import gather  # noqa: E402
 from scorers.models.training import CARD_FILE, split  # noqa: E402
 from scorers.rubric import load_rubric  # noqa: E402
 
@@ -47,31 +48,28 @@ def main() -> None:
     card = json.loads((rubric.model.classifier.path / CARD_FILE).read_text(encoding="utf-8"))
     examples, _ = gather(DEFAULT_LABELED, [DEFAULT_CORPUS])
     _, held = split(examples, card["split"]["share"], card["split"]["seed"])
-    scores = rubric.model.classifier.predict([(e.task, e.text, e.context) for e in held])
     empathy = crit["empathy"]
     rows = {"empathy": [], "over_promise": [], "distress": [], "paraphrase": []}
-    for e, row in zip(held, scores):
+    for e in held:
         if e.task == "agent":
             call = Call("H", "A", [Utterance("agent", e.text)])
             for head, outcome in (("empathy", MET), ("over_promise", VIOLATION)):
                 c = crit[head]
                 rule = any(f.outcome == outcome for f in c.rule_scorer(call))
                 fused = any(f.outcome == outcome for f in c.scorer(call))
-                rows[head].append((head in e.labels, rule, fused, float(row[LABELS.index(head)])))
+                rows[head].append((head in e.labels, rule, fused))
         elif e.task == "customer":
-            call = Call("H", "A", [Utterance("customer", e.text)])
-            rule = bool(empathy.rule_scorer.distress_spans(call))
-            fusion = empathy.scorer.distress_fusion
-            model = float(row[LABELS.index("distress")]) >= fusion.threshold \
-                and not empathy.rule_scorer.disclaims_distress(call.utterances[0].norm)
-            fused = {"rule": rule, "model": model, "either": rule or model, "both": rule and model}[fusion.mode]
-            rows["distress"].append(("distress" in e.labels, rule, fused, 0.0))
+            # a complaint no empathy answers is a violation: with a plain reply, violation <=> distress
+            call = Call("H", "A", [Utterance("customer", e.text), Utterance("agent", "好的")])
+            rule = any(f.outcome == VIOLATION for f in empathy.rule_scorer(call))
+            fused = any(f.outcome == VIOLATION for f in empathy.scorer(call))
+            rows["distress"].append(("distress" in e.labels, rule, fused))
         else:
             call = Call("H", "A", [Utterance("customer", e.context), Utterance("agent", e.text)])
             c = crit["paraphrase"]
             rule = any(f.outcome == MET for f in c.rule_scorer(call))
             fused = any(f.outcome == MET for f in c.scorer(call))
-            rows["paraphrase"].append(("paraphrase" in e.labels, rule, fused, 0.0))
+            rows["paraphrase"].append(("paraphrase" in e.labels, rule, fused))
     print(f"model {rubric.model_name} {rubric.model_version}; held-back examples: {len(held)} "
           f"(share {card['split']['share']}, seed {card['split']['seed']})")
     print(f"{'head':<14}{'n':>5}{'pos':>5}   {'rules alone':<24}{'rules + model':<24}")

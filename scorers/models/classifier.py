@@ -14,7 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from scorers.config import ConfigError
-from scorers.models.encoding import MAX_LENGTH, encode, model_inputs
+from scorers.models.encoding import MAX_LENGTH, score_items
 from scorers.models.examples import LABELS
 from scorers.models.training import CARD_FILE
 
@@ -91,22 +91,8 @@ class UtteranceClassifier:
 
     def predict_distinct(self, items: list[Item]):
         """:meth:`predict` without the de-duplication (what the benchmark times per input)."""
-        import numpy as np
-        import torch
-
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     self._load()
-        scores = np.zeros((len(items), len(LABELS)), dtype=np.float32)
-        if not items:
-            return scores
-        order = sorted(range(len(items)), key=lambda i: (items[i][0] == "pair", len(items[i][1]) + len(items[i][2])))
-        with torch.inference_mode():
-            for is_pair in (False, True):
-                idx = [i for i in order if (items[i][0] == "pair") == is_pair]
-                for start in range(0, len(idx), self.batch_size):
-                    part = idx[start:start + self.batch_size]
-                    enc = encode(self._tokenizer, [model_inputs(*items[i]) for i in part], MAX_LENGTH)
-                    scores[part] = torch.sigmoid(self._model(**enc).logits).numpy()
-        return scores
+        return score_items(self._model, self._tokenizer, items, self.batch_size, MAX_LENGTH)

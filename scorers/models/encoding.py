@@ -53,3 +53,25 @@ def encode(tokenizer, items: list[tuple[str, str | None]], max_length: int = MAX
     seconds = [b or "" for b in seconds]
     return tokenizer(firsts, seconds, padding=True, truncation="longest_first", max_length=max_length,
                      return_tensors="pt")
+
+
+def score_items(model, tokenizer, items: list[tuple[str, str, str]], batch_size: int, max_length: int = MAX_LENGTH):
+    """Sigmoid scores (``len(items)`` × heads, a float32 array) of (task, text, context) items, in their order.
+
+    Inputs are sorted by length so a batch carries little padding, and pairs are
+    batched apart from single utterances (they tokenise as two segments).
+    """
+    import numpy as np
+    import torch
+
+    scores = np.zeros((len(items), model.config.num_labels), dtype=np.float32)
+    order = sorted(range(len(items)), key=lambda i: (items[i][0] == "pair", len(items[i][1]) + len(items[i][2])))
+    model.eval()
+    with torch.inference_mode():
+        for is_pair in (False, True):
+            idx = [i for i in order if (items[i][0] == "pair") == is_pair]
+            for start in range(0, len(idx), batch_size):
+                part = idx[start:start + batch_size]
+                enc = encode(tokenizer, [model_inputs(*items[i]) for i in part], max_length)
+                scores[part] = torch.sigmoid(model(**enc).logits).numpy()
+    return scores

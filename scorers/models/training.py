@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from scorers.models.encoding import MAX_LENGTH, build_char_tokenizer, encode, model_inputs
+from scorers.models.encoding import MAX_LENGTH, build_char_tokenizer, encode, model_inputs, score_items
 from scorers.models.examples import LABELS, TASK_HEADS, Example, data_hash
 
 CARD_FILE = "model_card.json"
@@ -129,22 +129,11 @@ def _base_model(base: Path):
 
 
 def predict_examples(model, tokenizer, examples: list[Example], max_length: int, batch_size: int = 128):
-    """Sigmoid scores (n × len(LABELS)) for ``examples``, in their order."""
+    """Sigmoid scores (n × len(LABELS), a tensor) for ``examples``, in their order."""
     import torch
 
-    model.eval()
-    out = torch.zeros(len(examples), len(LABELS))
-    order = sorted(range(len(examples)), key=lambda i: (examples[i].task == "pair", len(examples[i].text)))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            for is_pair in (False, True):
-                part = [i for i in idx if (examples[i].task == "pair") == is_pair]
-                if part:
-                    enc = encode(tokenizer, [model_inputs(examples[i].task, examples[i].text, examples[i].context)
-                                             for i in part], max_length)
-                    out[part] = torch.sigmoid(model(**enc).logits)
-    return out
+    items = [(e.task, e.text, e.context) for e in examples]
+    return torch.from_numpy(score_items(model, tokenizer, items, batch_size, max_length))
 
 
 def heldback_loss(model, tokenizer, held: list[Example], max_length: int) -> float:
