@@ -132,15 +132,18 @@ def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
         missing_deduction=_number(data.get("missing_deduction", 0), file, f"{where}.missing_deduction", 0, weight),
         category=str(data.get("category", "")), coaching=str(data.get("coaching", "")), params=params,
         bonus=_number(data.get("bonus", 0), file, f"{where}.bonus", 0, 100), condition_specs=specs,
-        examples=examples, expect=expect, model_spec=_model_spec(data.get("model"), file, f"{where}.model"))
+        examples=examples, expect=expect)
     if criterion.bonus and criterion.scorer_name == "" and "met_when" not in specs:
         raise ConfigError(file, f"{where}.bonus", "is earned when the criterion is met: add met_when")
     if build and criterion.scorer_name:
         criterion.scorer = create_scorer(criterion.scorer_name, params, file.parent, cid, file)
+    # after the scorer: a misspelt scorer name is the error to report, not the settings it would take
+    criterion.model_spec = _model_spec(data.get("model"), file, f"{where}.model",
+                                       with_distress=criterion.scorer_name.startswith("empathy/"))
     return criterion
 
 
-def _model_spec(value: Any, file: Path, key: str) -> dict[str, Any]:
+def _model_spec(value: Any, file: Path, key: str, with_distress: bool = False) -> dict[str, Any]:
     """``model: {mode, threshold}`` (empathy also ``distress: {mode, threshold}``), validated."""
     from scorers.fusion import MODES
 
@@ -148,7 +151,7 @@ def _model_spec(value: Any, file: Path, key: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise ConfigError(file, key, "must be a mapping, e.g. {mode: either, threshold: 0.9}")
-    _unknown_keys(value, {"mode", "threshold", "distress"}, file, f"{key}.")
+    _unknown_keys(value, {"mode", "threshold"} | ({"distress"} if with_distress else set()), file, f"{key}.")
     mode = value.get("mode", "either")
     if mode not in MODES:
         raise ConfigError(file, f"{key}.mode", f"must be one of {', '.join(MODES)}, got {mode!r}"
@@ -156,7 +159,6 @@ def _model_spec(value: Any, file: Path, key: str) -> dict[str, Any]:
     spec = {"mode": mode, "threshold": _number(value.get("threshold", 0.5), file, f"{key}.threshold", 0, 1)}
     if "distress" in value:
         spec["distress"] = _model_spec(value["distress"], file, f"{key}.distress")
-        spec["distress"].pop("distress", None)
     return spec
 
 

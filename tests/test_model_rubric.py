@@ -81,3 +81,10 @@ def test_rules_only_keeps_every_criterion_and_its_examples(default_rubric_path):
     assert not any(isinstance(c.scorer, (FusedScorer, FusedEmpathyScorer)) for c in rubric.criteria)
     ran, failures = run_examples(rubric)
     assert ran > 0 and [f.message() for f in failures] == []
+
+
+def test_distress_settings_belong_to_empathy_only(rubric_copy, edit):
+    edit(rubric_copy, OVER_PROMISE_MODEL, OP + "    model: {mode: either, distress: {mode: rule}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_rubric(rubric_copy)
+    assert err.value.key == "criteria.over_promise.model.distress" and "unknown key" in err.value.problem
