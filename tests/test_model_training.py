@@ -139,3 +139,17 @@ def test_remembered_scores_are_the_scores(tiny_model):
     again = clf.predict(items[::-1])[::-1]
     assert abs(first - again).max() < 1e-6
     assert abs(UtteranceClassifier(tiny_model.out, cache_size=0).predict(items) - first).max() < 1e-6
+
+
+def test_a_checkpoint_on_disk_can_be_the_base(tiny_model, tmp_path):
+    """--base: any local checkpoint AutoModelForSequenceClassification loads is fine-tuned with its own tokenizer."""
+    from transformers import AutoTokenizer
+
+    config = TrainConfig(**{**TINY.__dict__, "epochs": 1})
+    result = train(tiny_examples(), tmp_path / "tuned", base=tiny_model.out, config=config)
+    card = json.loads((result.out / "model_card.json").read_text(encoding="utf-8"))
+    assert card["base"] == str(tiny_model.out)
+    base_vocab = AutoTokenizer.from_pretrained(str(tiny_model.out)).get_vocab()
+    assert AutoTokenizer.from_pretrained(str(result.out)).get_vocab() == base_vocab
+    scores = UtteranceClassifier(result.out).predict([("agent", "稳赚不赔", "")])
+    assert scores.shape == (1, len(LABELS))
