@@ -148,6 +148,14 @@ class Params:
     def has(self, key: str) -> bool:
         return key in self.value
 
+    def one_of(self, keys: Sequence[str], what: str) -> str:
+        """The one key of ``keys`` given (``first`` or ``last``, say); a misspelt one is named."""
+        given = [k for k in keys if self.has(k)]
+        if len(given) != 1:
+            typo = next((h for h in (closest(str(k), keys) for k in self.value if k not in keys) if h), "")
+            raise self.where.error(f"give exactly one of {what}, got {sorted(map(str, self.value))}{typo}")
+        return given[0]
+
     def raw(self, key: str, default: Any = None) -> Any:
         self.read.append(key)
         return self.value.get(key, default)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from scorers.config import closest
 from scorers.operators.base import Condition, Context, Hits, Params, Where, whole
 
 LIMITS = ("over_s", "under_s")
@@ -31,13 +30,10 @@ class Duration(Condition):
     @classmethod
     def build(cls, value: Any, where: Where) -> "Duration":
         p = Params(value, where, "duration")
-        limits = [k for k in LIMITS if p.has(k)]
-        if len(limits) != 1:
-            typo = next((h for h in (closest(str(k), LIMITS) for k in value if k not in LIMITS) if h), "")
-            raise where.error(f"give exactly one of over_s or under_s, got {sorted(map(str, value))}{typo}")
-        limit = p.number(limits[0])
+        key = p.one_of(LIMITS, "over_s or under_s")
+        limit = p.number(key)
         p.done()
-        return cls(**{limits[0]: limit})
+        return cls(**{key: limit})
 
     def evaluate(self, ctx: Context, within: Sequence[int]) -> Hits:
         if not ctx.n:

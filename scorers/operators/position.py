@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from scorers.config import closest
 from scorers.operators.base import ANY_SPEAKER, Condition, Context, Hits, Params, Where, speaker_of, whole
 
 ENDS = ("first", "last")
@@ -28,14 +27,11 @@ class Position(Condition):
     @classmethod
     def build(cls, value: Any, where: Where) -> "Position":
         p = Params(value, where, "position")
-        ends = [k for k in ENDS if p.has(k)]
-        if len(ends) != 1:
-            typo = next((h for h in (closest(str(k), ENDS) for k in value if k not in ENDS) if h), "")
-            raise where.error(f"give exactly one of first: N or last: N, got {sorted(map(str, value))}{typo}")
-        count = p.count(ends[0], minimum=1)
+        end = p.one_of(ENDS, "first: N or last: N")
+        count = p.count(end, minimum=1)
         speaker = speaker_of(p.raw("speaker", ANY_SPEAKER), where.at("speaker"))
         p.done()
-        return cls(ends[0], count, speaker)
+        return cls(end, count, speaker)
 
     def evaluate(self, ctx: Context, within: Sequence[int]) -> Hits:
         indexes = ctx.speaker_indexes(self.speaker)
