@@ -141,3 +141,9 @@ def test_errors_name_the_key(spec, key, fragment):
         condition({"interruption": spec})
     assert info.value.key == key and fragment in str(info.value)
     assert str(info.value).startswith(str(info.value.file))
+
+
+def test_starting_at_the_same_moment_as_the_customer_is_cutting_in():
+    """Both start at 0 ms and the customer talks on for 5 s: the agent spoke over the whole turn."""
+    call = timed(("C", "我想问一下我的贷款什么时候到账", 0, 5000), ("A", "您好您好请讲请讲", 0, 2000))
+    assert found({"interruption": {}}, call) == [1]

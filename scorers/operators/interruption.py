@@ -2,8 +2,8 @@
 
     interruption: {tolerance_s: 1.0, min_chars: 4}
 
-An agent utterance interrupts when it starts after the customer's latest
-utterance started but more than ``tolerance_s`` before it ended. ASR
+An agent utterance interrupts when it starts at or after the start of the
+customer's latest utterance but more than ``tolerance_s`` before its end. ASR
 timestamps are approximate and people overlap a little in normal talk, hence
 the tolerance (exactly ``tolerance_s`` is tolerated). ``min_chars`` ignores
 short backchannels ("嗯", "好的") said over the customer, which show listening
