@@ -13,9 +13,11 @@
 - ``both``   — the rule's findings the model confirms (precision: a noisy rule).
 
 The rule's context words still count: the model adds no over-promise to an
-utterance whose every clause the rule's lexicon excuses (a negated disclosure,
-a deposit-insurance fact, the agent's own callback). A rule finding keeps its evidence span and rule id (and so its finding id,
-and the reviews attached to it); a model finding points at the whole
+utterance the rule's lexicon excuses (a negated disclosure, a deposit-insurance
+fact, the agent's own callback, and nothing else that speaks of certainty or
+outcomes), no empathy where only "我理解了" is said, no distress where only calm
+words are. A rule finding keeps its evidence span and rule id (and so its finding
+id, and the reviews attached to it); a model finding points at the whole
 utterance, says ``scorer='model'``, ``rule_id='<criterion>.model'`` and carries
 the model's score as its confidence. For empathy the combination happens on
 the signals — empathy shown, customer distress — and the episode logic of
@@ -49,15 +51,16 @@ def combine(rule: list[Finding], model: dict[int, float], fusion: Fusion, criter
     """One outcome's findings from the rule's findings and the model's scores (index -> score).
 
     ``excused(normalised text)``: the rule's own context says the model must not add a finding
-    there (an over-promise whose every clause is a disclosure, a legal fact or a callback).
+    there (an over-promise whose every clause is a disclosure, a legal fact or a callback); it
+    never removes a rule finding.
     """
-    confident = {i: p for i, p in model.items() if p >= fusion.threshold
-                 and not (excused is not None and excused(call.utterances[i].norm))}
+    confident = {i: p for i, p in model.items() if p >= fusion.threshold}
     if fusion.mode == "rule":
         return list(rule)
     if fusion.mode == "both":
         return [f for f in rule if f.utterance_index in confident]
-    model_findings = [model_finding(call, i, p, criterion, outcome) for i, p in sorted(confident.items())]
+    model_findings = [model_finding(call, i, p, criterion, outcome) for i, p in sorted(confident.items())
+                      if excused is None or not excused(call.utterances[i].norm)]
     if fusion.mode == "model":
         return model_findings
     ruled = {f.utterance_index for f in rule}

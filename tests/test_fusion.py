@@ -137,3 +137,11 @@ def test_comprehension_is_not_empathy_and_calm_is_not_distress_whatever_the_mode
     findings = FusedEmpathyScorer(default_scorer("empathy"), model, Fusion("either", 0.9),
                                   Fusion("either", 0.9))(call)
     assert findings == []
+
+
+def test_the_rules_context_never_removes_a_rule_finding_in_both_mode():
+    call = call_of("C: 这个靠谱吗", "A: 我保证今天之内钱一定退回来")
+    rule = default_scorer("over_promise")
+    assert [f.utterance_index for f in rule(call)] == [1]
+    scorer = FusedScorer(rule, FakeModel(over_promise={1: 0.99}), "over_promise", VIOLATION, Fusion("both", 0.9))
+    assert [f.utterance_index for f in scorer(call)] == [1]
