@@ -153,3 +153,27 @@ def test_a_checkpoint_on_disk_can_be_the_base(tiny_model, tmp_path):
     assert AutoTokenizer.from_pretrained(str(result.out)).get_vocab() == base_vocab
     scores = UtteranceClassifier(result.out).predict([("agent", "稳赚不赔", "")])
     assert scores.shape == (1, len(LABELS))
+
+
+def test_retraining_swaps_the_checkpoint_in_whole_and_a_failure_keeps_the_old(tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    import scorers.models.training as training
+
+    out = tmp_path / "live"
+    shutil.copytree(tiny_model.out, out)
+    (out / "stale.txt").write_text("from an older model")
+    before = (out / "model.safetensors").read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(training, "model_card", disk_full)
+    with pytest.raises(OSError):
+        train(tiny_examples(), out, config=TINY)
+    assert (out / "model.safetensors").read_bytes() == before and (out / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]  # no staging folder left behind
+    monkeypatch.undo()
+    train(tiny_examples(), out, config=TINY)
+    assert not (out / "stale.txt").exists() and (out / "model_card.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]

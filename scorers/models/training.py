@@ -4,7 +4,9 @@
 transformers' config classes; ``train(examples, out, base=PATH)`` fine-tunes a
 checkpoint the bank already has on disk (a Chinese RoBERTa, say) with its own
 tokenizer. Either way the result is an ordinary transformers checkpoint
-(``save_pretrained``), loadable with ``from_pretrained`` and nothing else.
+(``save_pretrained``), loadable with ``from_pretrained`` and nothing else. It is
+written beside ``out`` and renamed into place when complete, so retraining the
+folder a rubric points at never leaves that rubric half a model.
 
 Seeded and repeatable: the split, the initial weights, the batch order and
 dropout all come from ``TrainConfig.seed``, and torch runs deterministic
@@ -18,7 +20,9 @@ each head's precision, recall and F1 on it.
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -224,20 +228,36 @@ def train(examples: list[Example], out: Path | str, base: Path | str | None = No
         model.load_state_dict(best_state)
     config_used = {"best_epoch": best_epoch, "best_heldback_loss": round(best_loss, 4)}
     metrics = head_metrics(held, predict_examples(model, tokenizer, held, config.max_length)) if held else {}
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
-    seconds = round(time.perf_counter() - started, 1)
-    card = model_card(out, examples, train_set, held, metrics, base, config, sources or [], seconds)
-    card["training"] = config_used
-    (out / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        model.save_pretrained(str(staging))
+        tokenizer.save_pretrained(str(staging))
+        seconds = round(time.perf_counter() - started, 1)
+        card = model_card(staging, out.name, examples, train_set, held, metrics, base, config, sources or [],
+                          seconds, config_used)
+        swap_into(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     say(f"saved {out} in {seconds} s; held-back F1: "
         + ", ".join(f"{h} {m['f1']:.2f}" for h, m in metrics.items()))
     return TrainResult(out, len(train_set), len(held), metrics, seconds, card)
 
 
-def model_card(out: Path, examples, train_set, held, metrics, base, config: TrainConfig, sources: list[str],
-               seconds: float) -> dict:
+def swap_into(staging: Path, out: Path) -> None:
+    """Put the finished checkpoint at ``out`` with renames: a rubric pointing there (the nightly run,
+    say) sees the old model or the new one, never half of one, and a crash keeps the old."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def model_card(out: Path, name: str, examples, train_set, held, metrics, base, config: TrainConfig,
+               sources: list[str], seconds: float, training: dict | None = None) -> dict:
     """``model_card.json`` (read back by the scorer: name, version, labels) and a README.md for people."""
     digest = data_hash(examples)
     created = datetime.now(timezone.utc)
@@ -245,12 +265,13 @@ def model_card(out: Path, examples, train_set, held, metrics, base, config: Trai
               for task, heads in TASK_HEADS.items() for label in heads}
     counts.update({f"{task}:none": sum(1 for e in examples if e.task == task and not e.labels)
                    for task in TASK_HEADS})
-    card = {"name": out.name, "version": f"{created:%Y%m%d}-{digest[:8]}", "created": created.isoformat(),
+    card = {"name": name, "version": f"{created:%Y%m%d}-{digest[:8]}", "created": created.isoformat(),
             "labels": list(LABELS), "tasks": {t: list(h) for t, h in TASK_HEADS.items()},
             "base": str(base) if base else "char-bert (trained from scratch)",
             "data": {"sources": sources, "n_examples": len(examples), "sha256": digest, "counts": counts},
             "split": {"train": len(train_set), "holdout": len(held), "share": config.holdout, "seed": config.seed},
-            "holdout_metrics_at_0.5": metrics, "config": asdict(config), "training_seconds": seconds}
+            "holdout_metrics_at_0.5": metrics, "config": asdict(config), "training_seconds": seconds,
+            "training": training or {}}
     (out / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     rows = "\n".join(f"| {h} | {m['n']} | {m['positives']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |"
                      for h, m in metrics.items())
