@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipelines.report_cli import report_app, review_command
-from pipelines.train_cli import train_command
+from pipelines.train_cli import review_corpus_command, train_command
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -220,6 +220,7 @@ def rubric_scorers() -> None:
 
 app.add_typer(report_app, name="report")
 app.command("train")(train_command)
+app.command("review-corpus")(review_corpus_command)
 app.command("review")(review_command)
 
 

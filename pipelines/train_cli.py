@@ -54,3 +54,27 @@ def train_command(
 def _short(source: str) -> str:
     """Sources relative to the project, so the model card does not depend on where it was trained."""
     return source.replace(str(ROOT) + "/", "")
+
+
+def review_corpus_command(
+        scorecards: Path = typer.Option(..., "--scorecards", help="the scorecard folder whose reviews/ to read"),
+        out: Path = typer.Option(..., "--out", "-o", help="corpus file to write, e.g. data/reviewed/2026-12.jsonl")
+) -> None:
+    """Turn reviewers' decisions into training examples (confirmed: positive; dismissed: a hard negative)."""
+    from collections import Counter
+
+    from scorers.models.reviewed import corpus_from_reviews, reviewed_head, write_corpus
+    from scorers.reports import ReviewError
+
+    if not (scorecards / "findings").is_dir():
+        console.print(f"[red]no scorecards[/red] {scorecards} has no findings/")
+        raise typer.Exit(2)
+    try:
+        rows = corpus_from_reviews(scorecards)
+    except ReviewError as err:
+        console.print(f"[red]review log error[/red] {err}")
+        raise typer.Exit(2)
+    write_corpus(rows, out)
+    counts = Counter(f"{r['task']}:{'' if r['labels'] else 'not '}{reviewed_head(r)}" for r in rows)
+    console.print(f"{len(rows)} examples → {out} ({dict(sorted(counts.items()))}); "
+                  f"train with --corpus {out.parent}", highlight=False)

@@ -177,3 +177,13 @@ def test_retraining_swaps_the_checkpoint_in_whole_and_a_failure_keeps_the_old(ti
     train(tiny_examples(), out, config=TINY)
     assert not (out / "stale.txt").exists() and (out / "model_card.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["live"]
+
+
+def test_heads_an_example_does_not_label_are_left_out_of_the_loss():
+    from scorers.models.examples import Example
+    from scorers.models.training import _targets
+
+    target, mask = _targets([Example("agent", "稳赚", frozenset({"over_promise"}), unknown=frozenset({"empathy"})),
+                             Example("customer", "烦死了", frozenset({"distress"}))])
+    assert mask.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
+    assert target.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]

@@ -3,7 +3,9 @@
 Two sources, both written by people applying LABELING.md:
 
 - ``data/training/*.jsonl``: one utterance (or need/utterance pair) a line,
-  ``{"id", "task": "agent"|"customer"|"pair", "text", "context"?, "labels": [...]}``;
+  ``{"id", "task": "agent"|"customer"|"pair", "text", "context"?, "labels": [...], "unknown"?: [...]}``
+  (``unknown``: heads of the task the line says nothing about, e.g. a reviewer
+  judged an utterance's over-promise, not its empathy; they are left out of the loss);
 - labeled calls (``calls.jsonl`` + ``labels.jsonl``, the format of
   ``../shared/eval``): every agent utterance is an example for empathy and
   over_promise, every agent utterance after a customer turn a paraphrase pair,
@@ -42,10 +44,12 @@ class Example:
     labels: frozenset[str]
     context: str = ""  # the customer's need, for pairs
     source: str = ""  # file:line, for error messages and the model card
+    unknown: frozenset[str] = frozenset()  # heads of the task this example does not label
 
     @property
     def heads(self) -> tuple[str, ...]:
-        return TASK_HEADS[self.task]
+        """The heads this example teaches: its task's, less the ones it says nothing about."""
+        return tuple(h for h in TASK_HEADS[self.task] if h not in self.unknown)
 
 
 def need_of(call: Call, index: int) -> str:
@@ -85,7 +89,12 @@ def _corpus_line(line: str, where: str) -> Example:
     context = row.get("context", "")
     if task == "pair" and (not isinstance(context, str) or not context.strip()):
         raise ExampleError(f"{where}: context: a pair needs the customer's need")
-    return Example(task, text, frozenset(labels), context if task == "pair" else "", where)
+    unknown = row.get("unknown", [])
+    if not isinstance(unknown, list) or not set(unknown) <= set(TASK_HEADS[task]) or set(unknown) & set(labels) \
+            or set(unknown) >= set(TASK_HEADS[task]):
+        raise ExampleError(f"{where}: unknown: heads of the {task} task this line does not label, not all of them "
+                           f"and none it labels; got {unknown!r}")
+    return Example(task, text, frozenset(labels), context if task == "pair" else "", where, frozenset(unknown))
 
 
 def examples_from_calls(calls: Iterable[Call], gold: Iterable[dict]) -> list[Example]:
@@ -136,7 +145,8 @@ def data_hash(examples: Iterable[Example]) -> str:
     """sha256 over the examples as trained on: the model card's proof of what the model saw."""
     digest = hashlib.sha256()
     for e in examples:
-        digest.update(json.dumps([e.task, e.text, e.context, sorted(e.labels)], ensure_ascii=False).encode())
+        row = [e.task, e.text, e.context, sorted(e.labels)] + ([sorted(e.unknown)] if e.unknown else [])
+        digest.update(json.dumps(row, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 

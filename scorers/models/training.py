@@ -88,7 +88,7 @@ def _targets(batch: list[Example]):
     target = torch.zeros(len(batch), len(LABELS))
     mask = torch.zeros(len(batch), len(LABELS))
     for row, e in enumerate(batch):
-        for head in TASK_HEADS[e.task]:
+        for head in e.heads:
             col = LABELS.index(head)
             mask[row, col] = 1.0
             target[row, col] = 1.0 if head in e.labels else 0.0
@@ -152,7 +152,7 @@ def head_metrics(examples: list[Example], scores, threshold: float = 0.5) -> dic
     metrics = {}
     for head in LABELS:
         col = LABELS.index(head)
-        rows = [i for i, e in enumerate(examples) if head in TASK_HEADS[e.task]]
+        rows = [i for i, e in enumerate(examples) if head in e.heads]
         tp = sum(1 for i in rows if scores[i, col] >= threshold and head in examples[i].labels)
         fp = sum(1 for i in rows if scores[i, col] >= threshold and head not in examples[i].labels)
         fn = sum(1 for i in rows if scores[i, col] < threshold and head in examples[i].labels)
