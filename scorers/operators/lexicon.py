@@ -12,12 +12,11 @@ The path is relative to the rubric file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from scorers.config import ConfigError, PatternSet, closest, load_yaml, normalize_pattern, pattern_set
-from scorers.empathy import first_unexcluded
-from scorers.operators.base import Condition, Context, Hit, Hits, Params, Where
-from scorers.operators.prefilter import Prefilter
+from scorers.config import ConfigError, PatternSet, closest, load_yaml, pattern_set
+from scorers.operators.base import Params, Where
+from scorers.operators.regex import Regex
 
 _FILES: dict[tuple[Path, int], dict] = {}
 
@@ -43,13 +42,15 @@ def named_list(path: Path, name: Any, where: Where) -> PatternSet:
     return pattern_set(lists, name, path)
 
 
-class Lexicon(Condition):
+class Lexicon(Regex):
+    """A named list of a lexicon file, matched like ``regex`` (same exclusion and prefilter)."""
+
     name = "lexicon"
     cost = 5
 
     def __init__(self, phrases: PatternSet, excluded: PatternSet, list_name: str):
-        self.phrases, self.excluded, self.list_name = phrases, excluded, list_name
-        self.prefilter = Prefilter(normalize_pattern(p) for p in phrases.patterns)
+        super().__init__(phrases, excluded, rule=f"lexicon:{list_name}")
+        self.list_name = list_name
 
     @classmethod
     def build(cls, value: Any, where: Where) -> "Lexicon":
@@ -69,17 +70,4 @@ class Lexicon(Condition):
 
     @property
     def label(self) -> str:
-        return f"lexicon:{self.list_name}"
-
-    def evaluate(self, ctx: Context, within: Sequence[int]) -> Hits:
-        found: dict[int, Hit] = {}
-        utterances = ctx.utterances
-        rule, may_match = self.label, self.prefilter.may_match
-        for i in within:
-            text = utterances[i].norm
-            if not may_match(text):
-                continue
-            m = first_unexcluded(self.phrases, self.excluded, text)
-            if m is not None:
-                found[i] = Hit(m.start(), m.end(), rule, f"「{utterances[i].text[m.start():m.end()]}」")
-        return Hits(found)
+        return self.rule
