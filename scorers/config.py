@@ -41,6 +41,17 @@ def closest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
+def refuse_unknown_keys(data: dict, allowed: Iterable[str], file: Path | str, prefix: str = "",
+                        known: str | None = None) -> None:
+    """``prefix + key: unknown key (did you mean …?); allowed: …`` for the first key not in ``allowed``.
+    ``known`` replaces the "allowed: …" tail where a sentence says it better."""
+    allowed = list(allowed)
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(file, f"{prefix}{key}", f"unknown key{closest(str(key), allowed)}; "
+                                                      f"{known or 'allowed: ' + ', '.join(sorted(allowed))}")
+
+
 def string_list(data: dict, key: str, file: Path, required: bool = True) -> list[str]:
     value = data.get(key)
     if value is None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scorers.call import Call
-from scorers.config import ConfigError, closest, load_yaml
+from scorers.config import ConfigError, load_yaml, refuse_unknown_keys
 from scorers.rubric import Rubric, load_rubric
 
 ROUTING_KEYS = ("default", "routes", "version", "description")
@@ -90,10 +90,7 @@ def load_routing(path: Path | str, build: bool = True, models: bool = True) -> R
     data = load_yaml(file)
     if not isinstance(data, dict):
         raise ConfigError(file, "(file)", "a routing file is a mapping with default and routes")
-    for key in data:
-        if key not in ROUTING_KEYS:
-            raise ConfigError(file, str(key), f"unknown key{closest(str(key), ROUTING_KEYS)}; "
-                                              f"allowed: {', '.join(ROUTING_KEYS)}")
+    refuse_unknown_keys(data, ROUTING_KEYS, file, known=f"allowed: {', '.join(ROUTING_KEYS)}")
     loaded: dict[Path, Rubric] = {}
 
     def rubric_at(value: Any, key: str) -> Rubric:
@@ -117,10 +114,8 @@ def load_routing(path: Path | str, build: bool = True, models: bool = True) -> R
         where = f"routes[{k}]"
         if not isinstance(entry, dict):
             raise ConfigError(file, where, "must be a mapping like {team: 财富管理专线, rubric: wealth_outbound.yaml}")
-        for key in entry:
-            if key not in MATCH_KEYS + ("rubric",):
-                raise ConfigError(file, f"{where}.{key}", f"unknown key{closest(str(key), MATCH_KEYS + ('rubric',))}; "
-                                                          f"a route matches on {', '.join(MATCH_KEYS)}")
+        refuse_unknown_keys(entry, MATCH_KEYS + ("rubric",), file, f"{where}.",
+                            known=f"a route matches on {', '.join(MATCH_KEYS)}")
         match = {key: _values(entry[key], file, f"{where}.{key}") for key in MATCH_KEYS if key in entry}
         if not match:
             raise ConfigError(file, where, f"matches nothing: give {' and/or '.join(MATCH_KEYS)}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scorers.conditions import CONDITION_KEYS, ConditionScorer, CriterionConditions
-from scorers.config import ConfigError, closest, load_yaml
+from scorers.config import ConfigError, closest, load_yaml, refuse_unknown_keys
 from scorers.operators import BuiltinScorers
 from scorers.registry import Scorer, create_scorer
 from scorers.selftest import Example, parse_examples
@@ -90,18 +90,11 @@ def _flag(value: Any, file: Path, key: str) -> bool:
     return value
 
 
-def _unknown_keys(data: dict, allowed: set[str], file: Path, prefix: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise ConfigError(file, f"{prefix}{key}", f"unknown key{closest(str(key), allowed)}; "
-                                                      f"allowed: {', '.join(sorted(allowed))}")
-
-
 def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
     where = f"criteria.{cid}"
     if not isinstance(data, dict):
         raise ConfigError(file, where, "must be a mapping")
-    _unknown_keys(data, CRITERION_KEYS, file, f"{where}.")
+    refuse_unknown_keys(data, CRITERION_KEYS, file, f"{where}.")
     specs = {key: data[key] for key in CONDITION_KEYS if data.get(key) is not None}
     if "scorer" not in data:
         if "params" in data:
@@ -151,7 +144,7 @@ def _model_spec(value: Any, file: Path, key: str, with_distress: bool = False) -
         return {}
     if not isinstance(value, dict):
         raise ConfigError(file, key, "must be a mapping, e.g. {mode: either, threshold: 0.9}")
-    _unknown_keys(value, {"mode", "threshold"} | ({"distress"} if with_distress else set()), file, f"{key}.")
+    refuse_unknown_keys(value, {"mode", "threshold"} | ({"distress"} if with_distress else set()), file, f"{key}.")
     mode = value.get("mode", "either")
     if mode not in MODES:
         raise ConfigError(file, f"{key}.mode", f"must be one of {', '.join(MODES)}, got {mode!r}"
@@ -174,7 +167,7 @@ def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any
     if not isinstance(model_value, dict) or not isinstance(model_value.get("path"), str):
         raise ConfigError(file, "model.path", f"missing: criteria {', '.join(c.id for c in users)} use a model; "
                                               "say where its checkpoint is, e.g. model: {path: ../models/callqa-small}")
-    _unknown_keys(model_value, {"path"}, file, "model.")
+    refuse_unknown_keys(model_value, {"path"}, file, "model.")
     path = model_path(model_value["path"], file.parent)
     if not (path / "config.json").is_file():
         raise ConfigError(file, "model.path", f"no model checkpoint at {path}: train one with "
@@ -226,7 +219,7 @@ def load_rubric(path: Path | str, build: bool = True, models: bool = True) -> Ru
     data = load_yaml(file)
     if not isinstance(data, dict):
         raise ConfigError(file, "(file)", "a rubric is a mapping with id, version, criteria")
-    _unknown_keys(data, RUBRIC_KEYS, file, "")
+    refuse_unknown_keys(data, RUBRIC_KEYS, file, "")
     for key in ("id", "version", "criteria"):
         if key not in data:
             raise ConfigError(file, key, "missing")

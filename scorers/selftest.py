@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from scorers.call import AGENT, CUSTOMER, Call, Utterance
-from scorers.config import ConfigError, closest
+from scorers.config import ConfigError, closest, refuse_unknown_keys
 from scorers.finding import MET, VIOLATION
 
 LINE = re.compile(r"^\s*(?P<who>A|C|agent|customer|坐席|客户)"
@@ -84,10 +84,7 @@ def parse_examples(value: Any, file: Path | str, criterion: str) -> tuple[list[E
     where = f"criteria.{criterion}.examples"
     if not isinstance(value, dict):
         raise ConfigError(file, where, "must be a mapping with hit and/or miss lists")
-    for key in value:
-        if key not in KINDS + ("expect",):
-            raise ConfigError(file, f"{where}.{key}", f"unknown key{closest(str(key), KINDS + ('expect',))}; "
-                                                      "allowed: hit, miss, expect")
+    refuse_unknown_keys(value, KINDS + ("expect",), file, f"{where}.", known="allowed: hit, miss, expect")
     expect = value.get("expect")
     if expect is not None and expect not in (MET, VIOLATION):
         raise ConfigError(file, f"{where}.expect", f"must be met or violation, got {expect!r}"
