@@ -108,7 +108,7 @@ class FusedEmpathyScorer:
         model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress_fusion.threshold
                           and not self.rule.disclaims_distress(call.utterances[i].norm)}
         distress = _combine_signals(rule_distress, model_distress, self.distress_fusion.mode)
-        findings = self.rule.with_missing(call, [f for f in met], distress)
+        findings = self.rule.with_missing(call, met, distress)
         for f in findings:  # a complaint only the model heard: say so, with its score
             if f.outcome == VIOLATION and f.utterance_index not in rule_distress:
                 f.scorer, f.confidence = "model", round(model_distress[f.utterance_index], 4)

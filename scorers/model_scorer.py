@@ -83,15 +83,19 @@ class CallModel:
 
     def prepare(self, calls: list[Call]) -> None:
         """Score ``calls`` together (large batches); :meth:`scores` then only looks them up."""
-        if not self.heads:
-            return
+        if self.heads:
+            for call, result in zip(calls, self._score(calls)):
+                self._prepared[id(call)] = (call, result)
+
+    def _score(self, calls: list[Call]) -> list[CallScores]:
+        """Every call's scores, from one classifier pass over all their inputs."""
         per_call = [self._items(c) for c in calls]
-        flat = [item for items in per_call for _, _, item in items]
-        scores = self.classifier.predict(flat)
-        row = 0
-        for call, items in zip(calls, per_call):
-            self._prepared[id(call)] = (call, self._collect(items, scores[row:row + len(items)]))
+        scores = self.classifier.predict([item for items in per_call for _, _, item in items])
+        results, row = [], 0
+        for items in per_call:
+            results.append(self._collect(items, scores[row:row + len(items)]))
             row += len(items)
+        return results
 
     def release(self, calls: list[Call] | None = None) -> None:
         """Forget the scores of ``calls`` (all, when None); other chunks scored in other threads keep theirs."""
@@ -114,8 +118,7 @@ class CallModel:
         for hit in (self._prepared.get(id(call)), self._last):
             if hit is not None and hit[0] is call:
                 return hit[1]
-        items = self._items(call)
-        result = self._collect(items, self.classifier.predict([item for _, _, item in items]))
+        (result,) = self._score([call])
         self._last = (call, result)  # one unprepared call remembered: its criteria ask in turn
         return result
 

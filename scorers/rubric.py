@@ -178,8 +178,6 @@ def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any
         if kind not in HEADS:
             raise ConfigError(file, f"criteria.{c.id}.model", f"the model has no head for {c.scorer_name or 'conditions'}"
                                                               f"; it helps {', '.join(sorted(HEADS))}")
-        if c.scorer is None:
-            continue
         spec = c.model_spec
         c.rule_scorer = c.scorer
         fusion = Fusion(spec["mode"], spec["threshold"])
