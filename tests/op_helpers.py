@@ -55,3 +55,16 @@ def found(spec, call: Call, builtins: BuiltinScorers | None = None) -> list[int]
 
 def unknown(spec, call: Call) -> list[int]:
     return sorted(evaluate(spec, call).unknown)
+
+
+def assert_config_error(spec, key: str, fragment: str) -> None:
+    """Building ``spec`` fails with a ConfigError at ``key`` whose message holds ``fragment`` and starts
+    with the file it names."""
+    import pytest
+
+    from scorers.config import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        condition(spec)
+    assert info.value.key == key and fragment in str(info.value)
+    assert str(info.value).startswith(str(info.value.file))

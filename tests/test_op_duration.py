@@ -1,9 +1,8 @@
 """duration operator: a call too long (where it crossed the limit) or too short (at its end)."""
 import pytest
 
-from scorers.config import ConfigError
 from scorers.operators import Context
-from tests.op_helpers import EMPTY, condition, dialogue, evaluate, found, timed, unknown
+from tests.op_helpers import EMPTY, assert_config_error, condition, dialogue, evaluate, found, timed, unknown
 
 OVER_60 = {"duration": {"over_s": 60}}
 UNDER_20 = {"duration": {"under_s": 20}}
@@ -141,7 +140,4 @@ def test_realistic_calls(lines, spec, hits):
     (900, "criteria.c.violation_when.duration", "takes a mapping of parameters"),
 ])
 def test_errors_name_the_key(spec, key, fragment):
-    with pytest.raises(ConfigError) as info:
-        condition({"duration": spec})
-    assert info.value.key == key and fragment in str(info.value)
-    assert str(info.value).startswith(str(info.value.file))
+    assert_config_error({"duration": spec}, key, fragment)

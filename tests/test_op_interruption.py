@@ -1,9 +1,8 @@
 """interruption operator: the agent starting over the customer, beyond a tolerance, backchannels aside."""
 import pytest
 
-from scorers.config import ConfigError
 from scorers.operators import Context
-from tests.op_helpers import EMPTY, condition, dialogue, evaluate, found, timed, unknown
+from tests.op_helpers import EMPTY, assert_config_error, condition, dialogue, evaluate, found, timed, unknown
 
 DEFAULT = {"interruption": {}}
 RUBRIC = {"interruption": {"tolerance_s": 1.0, "min_chars": 4}}
@@ -137,10 +136,7 @@ def test_interruption_criterion_examples(lines, hits):
     (1.0, "criteria.c.violation_when.interruption", "takes a mapping of parameters"),
 ])
 def test_errors_name_the_key(spec, key, fragment):
-    with pytest.raises(ConfigError) as info:
-        condition({"interruption": spec})
-    assert info.value.key == key and fragment in str(info.value)
-    assert str(info.value).startswith(str(info.value.file))
+    assert_config_error({"interruption": spec}, key, fragment)
 
 
 def test_starting_at_the_same_moment_as_the_customer_is_cutting_in():

@@ -1,9 +1,8 @@
 """position operator: the first or last N utterances of the call, or of one speaker."""
 import pytest
 
-from scorers.config import ConfigError
 from scorers.operators import Context
-from tests.op_helpers import EMPTY, condition, dialogue, evaluate, found, unknown
+from tests.op_helpers import EMPTY, assert_config_error, condition, dialogue, evaluate, found, unknown
 
 CALL = dialogue("C: 喂?", "A: 您好", "C: 我想查余额", "A: 好的", "A: 查到了", "C: 谢谢", "A: 再见")
 GREETING = {"all": [{"position": {"first": 1, "speaker": "agent"}}, {"keywords": {"none": [["您好", "你好"]]}}]}
@@ -95,7 +94,4 @@ def test_closing_anchor_is_the_agents_last_utterance_even_when_the_customer_hang
     (1, "criteria.c.violation_when.position", "takes a mapping of parameters"),
 ])
 def test_errors_name_the_key(spec, key, fragment):
-    with pytest.raises(ConfigError) as info:
-        condition({"position": spec})
-    assert info.value.key == key and fragment in str(info.value)
-    assert str(info.value).startswith(str(info.value.file))
+    assert_config_error({"position": spec}, key, fragment)

@@ -1,9 +1,8 @@
 """silence operator: dead air measured from the latest end of what was said, judged where it ends."""
 import pytest
 
-from scorers.config import ConfigError
 from scorers.operators import Context
-from tests.op_helpers import EMPTY, condition, dialogue, evaluate, found, timed, unknown
+from tests.op_helpers import EMPTY, assert_config_error, condition, dialogue, evaluate, found, timed, unknown
 
 OVER_20 = {"silence": {"over_s": 20}}
 BEFORE_AGENT = {"silence": {"over_s": 20, "before": "agent"}}
@@ -150,7 +149,4 @@ def test_dead_air_criterion_as_default_yaml_writes_it(lines, hits, not_applicabl
     (20, "criteria.c.violation_when.silence", "takes a mapping of parameters"),
 ])
 def test_errors_name_the_key(spec, key, fragment):
-    with pytest.raises(ConfigError) as info:
-        condition({"silence": spec})
-    assert info.value.key == key and fragment in str(info.value)
-    assert str(info.value).startswith(str(info.value.file))
+    assert_config_error({"silence": spec}, key, fragment)

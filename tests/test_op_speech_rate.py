@@ -1,9 +1,8 @@
 """speech_rate operator: spoken characters per minute, per utterance or over the whole call."""
 import pytest
 
-from scorers.config import ConfigError
 from scorers.operators import Context
-from tests.op_helpers import EMPTY, condition, dialogue, evaluate, found, timed, unknown
+from tests.op_helpers import EMPTY, assert_config_error, condition, dialogue, evaluate, found, timed, unknown
 
 RUBRIC = {"speech_rate": {"over_per_min": 300, "min_chars": 20, "speaker": "agent"}}
 CALL_SCOPE = {"speech_rate": {"over_per_min": 300, "min_chars": 20, "scope": "call"}}
@@ -172,7 +171,4 @@ def test_speech_rate_criterion_examples(lines, hits):
     (300, "criteria.c.violation_when.speech_rate", "takes a mapping of parameters"),
 ])
 def test_errors_name_the_key(spec, key, fragment):
-    with pytest.raises(ConfigError) as info:
-        condition({"speech_rate": spec})
-    assert info.value.key == key and fragment in str(info.value)
-    assert str(info.value).startswith(str(info.value.file))
+    assert_config_error({"speech_rate": spec}, key, fragment)
