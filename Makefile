@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/demo
 
-.PHONY: demo test bench check-dev clean
+.PHONY: demo test bench check-dev check-ood clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "callqa needs Python 3.11")'
@@ -40,6 +40,11 @@ check-dev: $(STAMP)
 	@echo "== rules + model"
 	$(BIN)/python ../shared/eval/evaluate.py /tmp/callqa-dev/findings $(DEV)/labels.jsonl
 	$(BIN)/python ../shared/eval/check_masked.py $(DEV)/calls.jsonl /tmp/callqa-dev
+
+## False alarms on text nobody here wrote (../shared/eval/ood, its measured half): rules alone vs the default rubric.
+OOD ?= ../shared/eval/ood/calls.jsonl
+check-ood: $(STAMP)
+	$(BIN)/python bench/check_ood.py --calls $(OOD)
 
 clean:
 	rm -rf $(VENV) out *.egg-info

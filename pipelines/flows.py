@@ -60,8 +60,9 @@ def load_and_validate(input_path: str) -> steps.LoadedBatch:
 
 
 @task(cache_policy=NO_CACHE)
-def score_chunk(calls: list[Call], rubric_path: str | None, routing_path: str | None = None) -> list:
-    return steps.score_calls(calls, router_at(rubric_path, routing_path))
+def score_chunk(calls: list[Call], rubric_path: str | None, routing_path: str | None = None,
+                confirmed: frozenset[str] = frozenset()) -> list:
+    return steps.score_calls(calls, router_at(rubric_path, routing_path), confirmed=confirmed)
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -106,7 +107,8 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there
-    futures = [score_chunk.submit(quote(chunk), rubric_path, routing_path) for chunk in chunks]
+    confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
+    futures = [score_chunk.submit(quote(chunk), rubric_path, routing_path, quote(confirmed)) for chunk in chunks]
     scored = [s for future in futures for s in future.result()]
     staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path)
     try:

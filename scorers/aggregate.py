@@ -16,12 +16,14 @@ def agent_day_table(calls: pd.DataFrame, compliance: pd.DataFrame, criteria: lis
     """One row per (agent, team, rubric) for the calls of a single day.
 
     ``compliance`` holds the day's compliance cases (call_id, rubric_id); each
-    counts as one flag against the agent of its call.
+    counted one is a flag against the agent of its call (a suspected one is not, until confirmed).
     """
     statuses = [c for c in criteria if f"{c}_status" in calls.columns]
     # a call scored before a criterion existed has no status for it: it does not count towards the rate
     frame = calls.assign(**{f"{c}_violation": calls[f"{c}_status"].eq("violation").astype(float)
                             .where(calls[f"{c}_status"].notna()) for c in statuses})
+    if "counted" in compliance.columns:  # a suspected case (model only, unconfirmed) is no flag yet
+        compliance = compliance[compliance["counted"].fillna(True).astype(bool)]
     flags = compliance.groupby(["call_id", "rubric_id"]).size().rename("critical_violation")
     frame = frame.join(flags, on=["call_id", "rubric_id"])
     frame["critical_violation"] = frame["critical_violation"].fillna(0).astype(int)

@@ -76,9 +76,21 @@ def load_batch(input_path: str | Path) -> LoadedBatch:
     return LoadedBatch(files, calls, rejections)
 
 
+def confirmed_findings(out: str | Path) -> frozenset[str]:
+    """Finding ids whose latest review is 'confirmed': suspected model findings among them count."""
+    from scorers.reports.reviews import CONFIRMED, latest_decisions
+
+    latest = latest_decisions(out)
+    return frozenset(latest.index[latest["decision"] == CONFIRMED])
+
+
 def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
-                progress: Callable[[int], None] | None = None) -> list[ScoredCall]:
-    """Score each call with its rubric (``rubric`` itself, or where a :class:`Router` sends it)."""
+                progress: Callable[[int], None] | None = None,
+                confirmed: frozenset[str] = frozenset()) -> list[ScoredCall]:
+    """Score each call with its rubric (``rubric`` itself, or where a :class:`Router` sends it).
+
+    ``confirmed``: finding ids reviewers confirmed (:func:`confirmed_findings`), so a suspected
+    finding that was confirmed counts when its call is scored again."""
     router = as_router(rubric)
     rubric_for = (lambda call: router.default) if not router.routes else router.rubric_for
     calls = list(calls)
@@ -88,7 +100,7 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
         models = _prepare_models(chunk, rubric_for)
         try:
             for call in chunk:
-                scored.append(score_call(call, rubric_for(call)))
+                scored.append(score_call(call, rubric_for(call), confirmed))
                 if progress:
                     progress(1)
         finally:
@@ -268,5 +280,5 @@ def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
     batch = load_batch(input_path)
     if on_loaded:
         on_loaded(batch)
-    scored = score_calls(batch.calls, rubric, progress)
+    scored = score_calls(batch.calls, rubric, progress, confirmed_findings(out))
     return write_batch(Path(out), batch, scored, rubric, started)

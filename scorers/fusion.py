@@ -10,7 +10,15 @@
 - ``model``  — the model alone: a finding wherever its score reaches ``threshold``;
 - ``either`` — the rule's findings, plus the model's where the rule found nothing
   (recall: phrasings nobody wrote down yet);
-- ``both``   — the rule's findings the model confirms (precision: a noisy rule).
+- ``both``   — the rule's findings the model confirms (precision: a noisy rule);
+- ``suggest`` — the rule's findings count; the model's where the rule found
+  nothing are *suspected*: written (``counted=False``) and queued for review,
+  but they cost nothing and veto nothing until a reviewer confirms them. The
+  only mode a ``veto`` criterion may use with a model: a model never fails a
+  call on its own.
+
+Every finding says its ``basis``: ``rule``, ``model``, or ``both`` (a rule
+finding where the model's score also reached the threshold).
 
 The rule's context words still count: the model adds no over-promise to an
 utterance the rule's lexicon excuses (a negated disclosure, a deposit-insurance
@@ -34,7 +42,9 @@ from scorers.finding import MET, VIOLATION, Finding
 from scorers.model_scorer import CallModel
 from scorers.numbers import mask_text
 
-MODES = ("rule", "model", "either", "both")
+MODES = ("rule", "model", "either", "both", "suggest")
+# Modes in which a finding only the model made counts towards the score without a reviewer.
+MODEL_COUNTS = ("model", "either")
 # The model head behind each scorer a rubric may fuse, and the outcome its findings have.
 HEADS = {"over_promise": ("over_promise", VIOLATION), "paraphrase": ("paraphrase", MET),
          "empathy": ("empathy", MET)}
@@ -57,9 +67,13 @@ def combine(rule: list[Finding], model: dict[int, float], fusion: Fusion, criter
     confident = {i: p for i, p in model.items() if p >= fusion.threshold}
     if fusion.mode == "rule":
         return list(rule)
+    for f in rule:
+        if f.utterance_index in confident:
+            f.basis = "both"
     if fusion.mode == "both":
         return [f for f in rule if f.utterance_index in confident]
-    model_findings = [model_finding(call, i, p, criterion, outcome) for i, p in sorted(confident.items())
+    model_findings = [model_finding(call, i, p, criterion, outcome, counted=fusion.mode in MODEL_COUNTS)
+                      for i, p in sorted(confident.items())
                       if excused is None or not excused(call.utterances[i].norm)]
     if fusion.mode == "model":
         return model_findings
@@ -68,10 +82,11 @@ def combine(rule: list[Finding], model: dict[int, float], fusion: Fusion, criter
                   key=lambda f: f.utterance_index)
 
 
-def model_finding(call: Call, i: int, score: float, criterion: str, outcome: str) -> Finding:
+def model_finding(call: Call, i: int, score: float, criterion: str, outcome: str, counted: bool = True) -> Finding:
     text = call.utterances[i].text
+    detail = f"模型判定（置信度 {score:.2f}）" if counted else f"模型疑似（置信度 {score:.2f}），待复核确认后计分"
     return Finding(criterion, outcome, i, 0, len(text), mask_text(text), f"{criterion}.model",
-                   confidence=round(score, 4), scorer="model", detail=f"模型判定（置信度 {score:.2f}）")
+                   confidence=round(score, 4), scorer="model", detail=detail, basis="model", counted=counted)
 
 
 class FusedScorer:
@@ -94,7 +109,12 @@ class FusedScorer:
 
 
 class FusedEmpathyScorer:
-    """Empathy shown and customer distress each combined, then the episodes judged once on both."""
+    """Empathy shown and customer distress each combined, then the episodes judged once on both.
+
+    With ``suggest`` on either signal, the episodes are judged twice: on the signals that count
+    (the rule's, plus the model's where its mode lets them count) and on all of them; what only
+    the second finds is written as suspected, and nothing the first found is taken away.
+    """
 
     def __init__(self, rule: EmpathyScorer, model: CallModel, empathy: Fusion, distress: Fusion):
         self.rule, self.model, self.empathy_fusion, self.distress_fusion = rule, model, empathy, distress
@@ -102,17 +122,42 @@ class FusedEmpathyScorer:
 
     def __call__(self, call: Call) -> list[Finding]:
         scores = self.model.scores(call)
-        met = combine(self.rule.met_findings(call), scores.of("empathy"), self.empathy_fusion, self.criterion,
+        rule_met = self.rule.met_findings(call)
+        met = combine(rule_met, scores.of("empathy"), self.empathy_fusion, self.criterion,
                       MET, call, self.rule.disclaims_empathy)
         rule_distress = self.rule.distress_spans(call)
         model_distress = {i: p for i, p in scores.of("distress").items() if p >= self.distress_fusion.threshold
                           and not self.rule.disclaims_distress(call.utterances[i].norm)}
         distress = _combine_signals(rule_distress, model_distress, self.distress_fusion.mode)
-        findings = self.rule.with_missing(call, met, distress)
-        for f in findings:  # a complaint only the model heard: say so, with its score
-            if f.outcome == VIOLATION and f.utterance_index not in rule_distress:
-                f.scorer, f.confidence = "model", round(model_distress[f.utterance_index], 4)
+        findings = self._mark_model_violations(self.rule.with_missing(call, met, distress), rule_distress,
+                                               model_distress)
+        if "suggest" not in (self.empathy_fusion.mode, self.distress_fusion.mode):
+            return findings
+        counted_met = [f for f in met if f.counted]
+        counted_distress = distress if self.distress_fusion.mode != "suggest" else _combine_signals(
+            rule_distress, model_distress, "rule")
+        counted = self._mark_model_violations(self.rule.with_missing(call, counted_met, counted_distress),
+                                              rule_distress, model_distress)
+        have = {(f.outcome, f.utterance_index) for f in counted}
+        suspected = []
+        for f in findings:
+            if (f.outcome, f.utterance_index) not in have:
+                if f.counted:  # a violation the model's signals led to (model met findings are marked already)
+                    f.counted = False
+                    f.detail = (f.detail + "；" if f.detail else "") + "模型疑似，待复核确认后计分"
+                suspected.append(f)
+        return sorted(counted + suspected, key=lambda f: f.utterance_index)
+
+    @staticmethod
+    def _mark_model_violations(findings: list[Finding], rule_distress, model_distress) -> list[Finding]:
+        for f in findings:
+            if f.outcome != VIOLATION:
+                continue
+            if f.utterance_index not in rule_distress:  # a complaint only the model heard: say so, with its score
+                f.scorer, f.basis, f.confidence = "model", "model", round(model_distress[f.utterance_index], 4)
                 f.rule_id = "empathy.model_missing_after_distress"
+            elif f.utterance_index in model_distress:
+                f.basis = "both"
         return findings
 
 
@@ -125,4 +170,4 @@ def _combine_signals(rule: dict[int, tuple[int, int]], model: dict[int, float],
     from_model = {i: (0, 0) for i in model}
     if mode == "model":
         return from_model
-    return {**from_model, **rule}
+    return {**from_model, **rule}  # either, suggest

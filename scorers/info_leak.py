@@ -3,11 +3,16 @@
 Three rules, one rule id each so compliance can see which fired:
 - ``info_leak.full_number``: the agent speaks a full card (Luhn-valid), ID
   (GB 11643 check digit and birth date) or mobile number, in digits, spaced,
-  or as spoken numerals. Masked and partial numbers never validate.
+  or as spoken numerals. Masked and partial numbers never validate. A mobile
+  number listed with a landline ("电话是010-67498258,13699120196") is a
+  place's public contact list, not a person's number.
 - ``info_leak.solicit_secret``: the agent asks for a password, SMS code or
   CVV, or presses for it again right after asking.
 - ``info_leak.third_party``: the caller said the account is someone else's
-  and the agent then tells its balance or transactions.
+  (or the agent names its holder as someone else) and the agent then tells its
+  balance, bill, loan or transactions: a clause with an account fact and an
+  amount (here or in the next clause), or a counterparty. A clause about the
+  caller's own account ("您卡里") or about the bank's fees and rates is not one.
 """
 from __future__ import annotations
 
@@ -25,13 +30,23 @@ SOLICIT_REACH = 2
 _AFFIRMATIVE = re.compile(r"(嗯|呃)?[,. ]?(对|是的|是|没错|要的|需要|必须)")  # agent utterances after a request in which "念给我就行" still counts
 
 
+def _is_landline(digits: str) -> bool:
+    return digits.startswith("0") and 10 <= len(digits) <= 12
+
+
+def _listed_together(text: str, a, b) -> bool:
+    """Two numbers with only a comma, 、 or ; between them: one list of contact numbers."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    return re.fullmatch(r"\s*[,、;，；]\s*", text[first.end:second.start]) is not None
+
+
 class InfoLeakScorer:
     criterion = "info_leak"
 
     def __init__(self, secrets: PatternSet, requests: PatternSet, follow_up_requests: PatternSet,
                  warnings: PatternSet, third_party_owner: PatternSet, account_facts: PatternSet,
                  amounts: PatternSet, counterparty_facts: PatternSet, third_party_reference: PatternSet,
-                 refusals: PatternSet):
+                 refusals: PatternSet, caller_account: PatternSet, general_terms: PatternSet):
         self.secrets = secrets
         self.requests = requests
         self.follow_up_requests = follow_up_requests
@@ -42,6 +57,8 @@ class InfoLeakScorer:
         self.counterparty_facts = counterparty_facts
         self.third_party_reference = third_party_reference
         self.refusals = refusals
+        self.caller_account = caller_account
+        self.general_terms = general_terms
 
     @classmethod
     def from_file(cls, path: Path) -> "InfoLeakScorer":
@@ -49,12 +66,17 @@ class InfoLeakScorer:
         if not isinstance(data, dict):
             raise ConfigError(path, "(file)", "expected a mapping with secrets, requests, warnings, ...")
         keys = ("secrets", "requests", "follow_up_requests", "warnings", "third_party_owner",
-                "account_facts", "amounts", "counterparty_facts", "third_party_reference", "refusals")
+                "account_facts", "amounts", "counterparty_facts", "third_party_reference", "refusals",
+                "caller_account", "general_terms")
         return cls(*(pattern_set(data, key, path) for key in keys))
 
     def full_number(self, text: str) -> tuple[int, int, str] | None:
-        for run in find_runs(text, min_digits=11):
+        runs = find_runs(text, min_digits=7)
+        for k, run in enumerate(runs):
             kind = classify(run.digits)
+            if kind == "mobile" and any(_is_landline(other.digits) and _listed_together(text, run, other)
+                                        for other in runs[max(0, k - 1):k] + runs[k + 1:k + 2]):
+                continue  # "电话是010-67498258,13699120196": a place's contact numbers, public
             if kind:
                 return run.start, run.end, kind
         return None
@@ -75,13 +97,23 @@ class InfoLeakScorer:
                 return secret.start(), secret.end()
         return None
 
-    def discloses_account(self, norm: str) -> re.Match | None:
-        """Account facts with an amount, or a counterparty's identity, and no refusal."""
+    def discloses_account(self, norm: str) -> tuple[int, int] | None:
+        """A clause with an account fact and an amount (in it or the next clause), or with a
+        counterparty's identity; not about the caller's own account or the bank's terms; no refusal."""
         if self.refusals.search(norm):
             return None
-        if (m := self.account_facts.search(norm)) and self.amounts.search(norm):
-            return m
-        return self.counterparty_facts.search(norm)
+        clauses = list(CLAUSE.finditer(norm))
+        for k, clause in enumerate(clauses):
+            text = clause.group()
+            if self.caller_account.search(text) or self.general_terms.search(text):
+                continue
+            after = clauses[k + 1].group() if k + 1 < len(clauses) else ""
+            fact = self.account_facts.search(text)
+            if fact and (self.amounts.search(text) or self.amounts.search(after)):
+                return clause.start() + fact.start(), clause.start() + fact.end()
+            if m := self.counterparty_facts.search(text):
+                return clause.start() + m.start(), clause.start() + m.end()
+        return None
 
     def presses_again(self, call: Call, i: int, norm: str) -> re.Match | None:
         """Right after asking for a secret: "念给我就行", or "对" to a customer who asks "密码也要说?"."""
@@ -115,8 +147,8 @@ class InfoLeakScorer:
                 last_solicit = agent_turn
                 hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要密码/验证码", 0.8)
             elif ((third_party or self.third_party_reference.search(u.norm))
-                  and (m := self.discloses_account(u.norm))):
-                hit = (m.start(), m.end(), "info_leak.third_party", "向非本人透露账户信息", 0.75)
+                  and (span := self.discloses_account(u.norm))):
+                hit = (*span, "info_leak.third_party", "向非本人透露账户信息", 0.75)
             if hit:
                 start, end, rule, detail, confidence = hit
                 findings.append(Finding(self.criterion, VIOLATION, i, start, end, mask_text(u.text), rule,

@@ -7,6 +7,10 @@ utterance) pairs only for agent utterances that ask back — a question mark or
 one of the paraphrase lexicon's checks and cues — since a restatement that
 confirms nothing is not a paraphrase (LABELING.md).
 
+The model abstains on inputs unlike its fine-tuning data (:mod:`scorers.models.abstain`:
+too short once fillers and placeholders are gone, or mostly unseen characters):
+those get no score, so the rule's answer stands. ``abstained`` counts why.
+
 :meth:`CallModel.prepare` scores a whole chunk of calls in large batches
 before the criteria run (much faster than call by call); a call nobody
 prepared is scored on first use.
@@ -14,12 +18,14 @@ prepared is scored on first use.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from scorers.call import Call
+from scorers.models.abstain import Abstainer
 from scorers.models.classifier import UtteranceClassifier
 from scorers.models.examples import LABELS, need_of
 
@@ -50,6 +56,9 @@ class CallModel:
         self.classifier = classifier
         self.heads: set[str] = set(heads)
         self.asks_back = asks_back  # extra pattern (the paraphrase lexicon's checks/cues), or None
+        self.abstainer = getattr(classifier, "abstainer", None) or Abstainer()
+        self.abstained: Counter = Counter()  # reason -> utterances the model declined to judge
+        self.looked_at = 0  # utterances considered (judged or abstained on)
         self._prepared: dict[int, tuple[Call, CallScores]] = {}
         self._last: tuple[Call, CallScores] | None = None
 
@@ -73,6 +82,12 @@ class CallModel:
         tasks = {HEAD_TASK[h] for h in self.heads}
         items = []
         for i, u in enumerate(call.utterances):
+            if not (u.is_agent or u.is_customer):
+                continue
+            self.looked_at += 1
+            if why := self.abstainer.reason(u.norm):
+                self.abstained[why] += 1
+                continue
             if u.is_agent and "agent" in tasks:
                 items.append(("agent", i, ("agent", u.text, "")))
             if u.is_customer and "customer" in tasks:

@@ -23,6 +23,9 @@ SPOKEN_DIGITS = str.maketrans("零〇洞一幺二两三四五六七八九", "000
 # optional trailing X (the ID-card check character).
 _RUN = re.compile(r"(?<![0-9])[0-9](?:[ \-,、]?[0-9]){6,}(?:[ \-]?[xX叉])?(?![0-9])")
 _SEPARATORS = re.compile(r"[ \-,、]")
+# A comma or 、 between two long digit groups separates two numbers ("59683353,67862009" is two
+# phone numbers); between short groups it is the pause of a number read out in parts ("138、0013、8000").
+_HARD_SEPARATOR = re.compile(r"[,、]")
 # Dates and money are not personal numbers: 2026-11-20, 12,000 and 1,234,567 stay readable.
 _NOT_PERSONAL = re.compile(r"(19|20)[0-9]{2}-[01]?[0-9]-[0-3]?[0-9]|[0-9]{1,3}(,[0-9]{3})+")
 
@@ -45,14 +48,33 @@ def digit_text(text: str) -> str:
     return text.translate(FULL_WIDTH).translate(SPOKEN_DIGITS)
 
 
+def _digit_count(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+def _numbers_in(run: str) -> list[tuple[int, int]]:
+    """Spans of the numbers in one run: it splits at a comma or 、 with a number of its own
+    (MASK_FROM_DIGITS digits or more) on either side; spaces and dashes never split it."""
+    cuts = [0] + [i for sep in _HARD_SEPARATOR.finditer(run) for i in (sep.start(), sep.end())] + [len(run)]
+    groups = list(zip(cuts[::2], cuts[1::2]))
+    spans = [groups[0]]
+    for (prev_start, prev_end), (start, end) in zip(groups, groups[1:]):
+        if min(_digit_count(run[prev_start:prev_end]), _digit_count(run[start:end])) >= MASK_FROM_DIGITS:
+            spans.append((start, end))
+        else:
+            spans[-1] = (spans[-1][0], end)
+    return spans
+
+
 def find_runs(text: str, min_digits: int = MASK_FROM_DIGITS) -> list[NumberRun]:
     runs = []
     for m in _RUN.finditer(digit_text(text)):
         if _NOT_PERSONAL.fullmatch(m.group()):
             continue
-        digits = _SEPARATORS.sub("", m.group()).replace("叉", "X").upper()
-        if sum(ch.isdigit() for ch in digits) >= min_digits:
-            runs.append(NumberRun(m.start(), m.end(), digits))
+        for start, end in _numbers_in(m.group()):
+            digits = _SEPARATORS.sub("", m.group()[start:end]).replace("叉", "X").upper()
+            if _digit_count(digits) >= min_digits:
+                runs.append(NumberRun(m.start() + start, m.start() + end, digits))
     return runs
 
 

@@ -157,7 +157,7 @@ def _model_spec(value: Any, file: Path, key: str, with_distress: bool = False) -
 
 def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any:
     """Wrap the scorers of criteria with a ``model:`` so rule and model combine; the rubric's CallModel."""
-    from scorers.fusion import HEADS, Fusion, FusedEmpathyScorer, FusedScorer
+    from scorers.fusion import HEADS, MODEL_COUNTS, Fusion, FusedEmpathyScorer, FusedScorer
     from scorers.model_scorer import CallModel, classifier_at, model_path
     from scorers.operators.builtin import base_name
 
@@ -179,6 +179,10 @@ def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any
             raise ConfigError(file, f"criteria.{c.id}.model", f"the model has no head for {c.scorer_name or 'conditions'}"
                                                               f"; it helps {', '.join(sorted(HEADS))}")
         spec = c.model_spec
+        if c.veto and spec["mode"] in MODEL_COUNTS:
+            raise ConfigError(file, f"criteria.{c.id}.model.mode",
+                              f"{spec['mode']!r} would let the model fail a call on its own ({c.id} is a veto "
+                              f"criterion): use mode suggest (model-only findings wait for a reviewer) or rule")
         c.rule_scorer = c.scorer
         fusion = Fusion(spec["mode"], spec["threshold"])
         if kind == "empathy":

@@ -17,7 +17,9 @@ CALL_FIELDS = [
     ("total_score", pa.float64()), ("passed", pa.bool_()), ("vetoed", pa.bool_()),
 ]
 CALL_TAIL = [
-    ("n_findings", pa.int32()), ("n_violations", pa.int32()), ("n_utterances", pa.int32()),
+    ("n_findings", pa.int32()), ("n_violations", pa.int32()),
+    ("n_suspected", pa.int32()),  # model-only findings awaiting review (suggest mode): not scored
+    ("n_utterances", pa.int32()),
     ("duration_s", pa.float64()), ("source", pa.string()), ("scored_at", pa.timestamp("ms", tz="UTC")),
 ]
 
@@ -27,14 +29,16 @@ FINDINGS = pa.schema([
     ("speaker", pa.string()), ("start_ms", pa.int64()), ("span_start", pa.int32()), ("span_end", pa.int32()),
     ("evidence", pa.string()), ("detail", pa.string()), ("rule_id", pa.string()), ("scorer", pa.string()),
     ("severity", pa.string()), ("confidence", pa.float32()), ("points", pa.float32()),
+    ("basis", pa.string()),  # rule | model | both
+    ("counted", pa.bool_()),  # False: suspected (model only), costs nothing until a reviewer confirms it
     ("rubric_id", pa.string()), ("rubric_version", pa.string()),
 ])
 
 COMPLIANCE = pa.schema([
     ("finding_id", pa.string()), ("call_id", pa.string()), ("agent_id", pa.string()), ("team", pa.string()),
     ("started_at", pa.string()), ("criterion", pa.string()), ("rule_id", pa.string()),
-    ("severity", pa.string()), ("confidence", pa.float32()), ("utterance_index", pa.int32()),
-    ("start_ms", pa.int64()), ("evidence", pa.string()), ("detail", pa.string()),
+    ("severity", pa.string()), ("confidence", pa.float32()), ("basis", pa.string()), ("counted", pa.bool_()),
+    ("utterance_index", pa.int32()), ("start_ms", pa.int64()), ("evidence", pa.string()), ("detail", pa.string()),
     ("rubric_id", pa.string()), ("rubric_version", pa.string()), ("review_status", pa.string()),
 ])
 

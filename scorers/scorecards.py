@@ -26,7 +26,8 @@ def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
         row = {"call_id": c.call_id, "agent_id": c.agent_id, "team": c.team, "channel": c.channel,
                "started_at": c.started_at, "rubric_id": s.rubric_id, "rubric_version": s.rubric_version,
                "model_name": s.model_name, "model_version": s.model_version, "total_score": s.total_score, "passed": s.passed, "vetoed": s.vetoed,
-               "n_findings": len(s.findings), "n_violations": sum(f.outcome == VIOLATION for f in s.findings),
+               "n_findings": len(s.findings), "n_violations": sum(f.outcome == VIOLATION and f.counted for f in s.findings),
+               "n_suspected": sum(not f.counted for f in s.findings),
                "n_utterances": len(c.utterances), "duration_s": _duration_s(s), "source": c.source,
                "scored_at": now}
         for cid, result in s.results.items():
@@ -48,7 +49,8 @@ def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
                          "span_start": f.span_start, "span_end": f.span_end,
                          # scorers mask already; masking again here guards every future scorer
                          "evidence": mask_text(f.evidence), "detail": mask_text(f.detail), "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
-                         "confidence": f.confidence, "points": f.points, "rubric_id": s.rubric_id,
+                         "confidence": f.confidence, "points": f.points, "basis": f.basis,
+                         "counted": f.counted, "rubric_id": s.rubric_id,
                          "rubric_version": s.rubric_version, "started_at": c.started_at})
             dates.append(c.call_date)
     return rows, dates

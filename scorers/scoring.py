@@ -9,6 +9,11 @@ not applicable to a call (its precondition never fired, or its timing could
 not be measured: it keeps its points), and may earn a ``bonus`` when met. The
 total is normalised by the sum of the weights, which may exceed 100, and
 capped at 100.
+
+A suspected finding (``counted=False``: only the model saw it, and its criterion
+says ``mode: suggest``) is kept and written, but costs nothing and vetoes
+nothing, unless its ``finding_id`` is among ``confirmed`` — the findings a
+reviewer confirmed in the review log — in which case it counts like a rule's.
 """
 from __future__ import annotations
 
@@ -67,7 +72,8 @@ def rewards_only(criterion: Criterion) -> bool:
     return c is not None and c.met_when is not None and c.violation_when is None
 
 
-def score_call(call: Call, rubric: Rubric) -> ScoredCall:
+def score_call(call: Call, rubric: Rubric, confirmed: frozenset[str] | set[str] = frozenset()) -> ScoredCall:
+    """Score one call; ``confirmed``: finding ids reviewers confirmed (suspected findings among them count)."""
     results: dict[str, CriterionResult] = {}
     all_findings: list[Finding] = []
     vetoed = False
@@ -76,16 +82,21 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
     for criterion in rubric.criteria:
         findings, not_applicable = judge(criterion, ctx)
         deducted = earned = 0.0
-        violations = [f for f in findings if f.outcome == VIOLATION]
+        for f in findings:
+            if not f.counted and confirmed and finding_id(call.call_id, f) in confirmed:
+                f.counted = True
+                f.detail = (f.detail + "；" if f.detail else "") + "已复核确认"
+        counted = [f for f in findings if f.counted]
+        violations = [f for f in counted if f.outcome == VIOLATION]
         for f in findings:
             f.severity = criterion.severity
-            if f.outcome == VIOLATION:
+            if f.outcome == VIOLATION and f.counted:
                 f.points = -min(criterion.deduction, criterion.weight - deducted)
                 deducted -= f.points
         if violations:
             status = VIOLATION
             vetoed = vetoed or criterion.veto
-        elif any(f.outcome == MET for f in findings):
+        elif any(f.outcome == MET for f in counted):
             status = MET
             earned = criterion.bonus  # the score may pass the weight; the total stays capped at 100
         elif not_applicable:
@@ -95,7 +106,7 @@ def score_call(call: Call, rubric: Rubric) -> ScoredCall:
             # that was never restated), so counts and coaches see it like any other violation
             status = VIOLATION
             deducted = criterion.missing_deduction
-            findings = [missing_finding(call, criterion)]
+            findings = [missing_finding(call, criterion)] + findings  # suspected met findings stay visible
         elif criterion.required:
             status = NOT_APPLICABLE  # without a customer there was nothing to respond to
         elif rewards_only(criterion):

@@ -77,3 +77,24 @@ def test_plain_requests_are_not_distress(customer):
 
 def test_customer_side_empathy_words_are_ignored():
     assert hits("empathy", call_of("C: 我理解您的心情,没关系", "A: 好的。"), "met") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "抱歉,周边没有酒店。",
+    "不好意思,这款已经卖完了。",
+    "实在不好意思,三年期这期已经售罄了。",
+    "亲,不好意思哈,这个颜色没货了",
+    "對不起,附近沒有符合條件的網點。",
+])
+def test_an_apology_that_only_softens_a_no_is_courtesy(agent):
+    assert hits("empathy", call_of("C: 还有吗?", f"A: {agent}"), "met") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "抱歉让您久等了,没有查到。",
+    "真的很抱歉,这么久都没有给您解决。",
+    "对不起,系统没有提醒您,是我们的疏忽。",
+    "抱歉,没能帮上您。",
+])
+def test_an_apology_for_the_trouble_is_still_empathy(agent):
+    assert hits("empathy", call_of("C: 还有吗?", f"A: {agent}"), "met") == [1]

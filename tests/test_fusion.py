@@ -30,7 +30,7 @@ def indexes(findings, outcome=VIOLATION):
 
 
 @pytest.mark.parametrize("mode, expected", [
-    ("rule", [2]), ("model", [2, 4]), ("either", [2, 4]), ("both", [2]),
+    ("rule", [2]), ("model", [2, 4]), ("either", [2, 4]), ("both", [2]), ("suggest", [2, 4]),
 ])
 def test_over_promise_modes(mode, expected):
     scorer = FusedScorer(default_scorer("over_promise"), FakeModel(**PROMISE_SCORES), "over_promise", VIOLATION,
@@ -145,3 +145,41 @@ def test_the_rules_context_never_removes_a_rule_finding_in_both_mode():
     assert [f.utterance_index for f in rule(call)] == [1]
     scorer = FusedScorer(rule, FakeModel(over_promise={1: 0.99}), "over_promise", VIOLATION, Fusion("both", 0.9))
     assert [f.utterance_index for f in scorer(call)] == [1]
+
+
+# --------------------------------------------------------------------------- suggest: suspected, not counted
+
+def test_suggest_writes_the_models_own_findings_as_suspected_and_says_the_basis():
+    scorer = FusedScorer(default_scorer("over_promise"), FakeModel(**PROMISE_SCORES), "over_promise", VIOLATION,
+                         Fusion("suggest", 0.9))
+    by_index = {f.utterance_index: f for f in scorer(PROMISE_CALL)}
+    assert (by_index[2].basis, by_index[2].counted) == ("both", True)     # the rule's, the model agrees
+    assert (by_index[4].basis, by_index[4].counted) == ("model", False)   # the model's alone: suspected
+    assert "待复核" in by_index[4].detail
+
+
+@pytest.mark.parametrize("mode, basis", [("either", "both"), ("rule", "rule"), ("both", "both")])
+def test_a_rule_finding_always_counts_and_says_whether_the_model_agreed(mode, basis):
+    scorer = FusedScorer(default_scorer("over_promise"), FakeModel(**PROMISE_SCORES), "over_promise", VIOLATION,
+                         Fusion(mode, 0.9))
+    (f,) = [f for f in scorer(PROMISE_CALL) if f.utterance_index == 2]
+    assert f.counted and f.basis == basis
+
+
+def test_empathy_suggest_keeps_what_the_rule_found_and_marks_what_only_the_model_added():
+    model = FakeModel(empathy={1: 0.1, 3: 0.05, 5: 0.91, 6: 0.2}, distress={0: 0.5, 2: 0.01, 4: 0.88})
+    findings = FusedEmpathyScorer(default_scorer("empathy"), model, Fusion("suggest", 0.8),
+                                  Fusion("suggest", 0.8))(DISTRESS_CALL)
+    counted = [(f.outcome, f.utterance_index) for f in findings if f.counted]
+    suspected = [(f.outcome, f.utterance_index, f.basis) for f in findings if not f.counted]
+    assert counted == [(VIOLATION, 0)]              # the rule's complaint, unanswered
+    assert suspected == [(MET, 5, "model")]         # the model's empathy; its complaint at 4 was answered by it
+
+
+def test_empathy_suggest_on_distress_alone_marks_the_models_complaint_suspected():
+    model = FakeModel(empathy={}, distress={4: 0.88})
+    findings = FusedEmpathyScorer(default_scorer("empathy"), model, Fusion("rule", 0.5),
+                                  Fusion("suggest", 0.8))(DISTRESS_CALL)
+    by_index = {f.utterance_index: f for f in findings if f.outcome == VIOLATION}
+    assert by_index[0].counted and by_index[0].basis == "rule"
+    assert not by_index[4].counted and by_index[4].basis == "model" and "待复核" in by_index[4].detail

@@ -61,3 +61,50 @@ def test_third_party_account_facts():
 def test_third_party_refusal_is_fine():
     call = call_of("C: 我想看看我妈的卡里余额还有多少", "A: 账户信息按规定只能告诉她本人,余额没法提供。")
     assert hits("info_leak", call, "violation") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "麻烦您提供一下卡背后的三位数。",
+    "请您把卡的有效期和背面的数字都报一下。",
+    "有效期跟背后三个数字麻烦报给我哈",
+    "請把卡片背面簽名欄那三位數字念一下。",
+])
+def test_security_code_in_other_words_is_solicited(agent):
+    assert hits("info_leak", call_of("C: 我想办业务", f"A: {agent}"), "violation") == [1]
+
+
+@pytest.mark.parametrize("customer, agent", [
+    ("我爸那张信用卡这个月账单多少啊", "您父亲这张卡本期账单应还金额是五千六百二十元。"),
+    ("我帮我爸查下他的卡有没有收到一笔转账", "有的,昨天下午有一笔三万元的转账转入,付款人是张某某。"),
+    ("亲 我帮我老公问下他那个贷款还欠多少", "亲,查到了哈,贷款剩余本金还有十二万八千元哦"),
+    ("这张卡不是我的,是我儿子的,他让我问问还款", "他这张卡最低还款额是一千二,全额是一万二千元。"),
+    ("我問一下我太太那張卡有沒有錢進來", "有的,今天上午入帳了一筆八千元。"),
+    ("喂 我帮我闺女问问 她那个卡里工资到了没有", "到了 今天早上到账四千二百块"),
+])
+def test_another_persons_balance_bill_loan_or_transfer(customer, agent):
+    assert hits("info_leak", call_of(f"C: {customer}", f"A: {agent}"), "violation") == [1]
+
+
+@pytest.mark.parametrize("customer, agent", [
+    ("我想查一下我自己卡里的余额", "您卡里的余额是两万三千元。"),
+    ("我想给我老婆的卡转五千块,我卡里还有多少钱", "您卡里余额是两万三千元。"),
+    ("我老婆的卡能不能给我转钱", "可以的,同行转账手续费是零元。"),
+    ("我爸的卡丢了", "挂失手续费是十元,需要他本人带身份证到网点。"),
+    ("我妈让我帮她问问卡里的钱", "您母亲的卡需要她本人来电查询,余额没法提供。"),
+])
+def test_the_callers_own_account_fees_and_refusals_are_fine(customer, agent):
+    assert hits("info_leak", call_of(f"C: {customer}", f"A: {agent}"), "violation") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "电话是59683353,67862009。",
+    "网点电话是59683353，67862009，工作日有人接。",
+    "景区电话是010-67498258,13699120196。",  # a place's contact list: landline and mobile together
+])
+def test_phone_lists_are_not_card_or_personal_numbers(agent):
+    assert hits("info_leak", call_of("C: 电话多少?", f"A: {agent}"), "violation") == []
+
+
+def test_a_card_number_in_spaced_groups_is_still_one_number():
+    call = call_of("C: 帮我核对卡号", "A: 您的卡号是6222 0210 0112 2334 458,对吗?")
+    assert hits("info_leak", call, "violation") == [1]

@@ -64,3 +64,29 @@ def test_lexicon_is_broad_and_glossed():
     assert len(lexicon.terms) >= 150
     assert all(t.gloss.strip() for t in lexicon.terms)
     assert {"利息", "余额", "转账", "手续费", "理财产品", "密码"} <= set(lexicon.everyday_words)
+
+
+@pytest.mark.parametrize("agent", [
+    "这笔走的是网联通道,还在处理。",
+    "这笔是银联通道扣款。",
+    "快捷支付通道那边还没返回。",
+    "代付通道暂时有延迟。",
+    "系统做了设备指纹校验没有通过。",
+    "您的风险等级是C3,这款是PR4的。",
+    "这款是按摊余成本法估值的。",
+    "這款用的是市值法。",
+    "系统提示您命中了多头借贷。",
+    "触发了反欺诈规则。",
+])
+def test_channel_risk_and_valuation_terms_are_jargon(agent):
+    assert hits("jargon", call_of("C: 怎么回事?", f"A: {agent}"), "violation") == [1]
+
+
+def test_a_channel_explained_in_the_next_turn_is_fine():
+    call = call_of("A: 这笔走的是网联通道。", "C: 什么通道?", "A: 就是微信、支付宝付款时连接银行的转接平台。")
+    assert hits("jargon", call, "violation") == []
+
+
+def test_everyday_payment_words_alone_are_fine():
+    call = call_of("C: 能用快捷支付吗?", "A: 可以的,银联卡都支持快捷支付。")
+    assert hits("jargon", call, "violation") == []

@@ -6,7 +6,7 @@ from scorers.fusion import FusedEmpathyScorer, FusedScorer
 from scorers.rubric import load_rubric
 
 OP = "      phrases: lexicons/over_promise.yaml\n"
-OVER_PROMISE_MODEL = OP + "    model: {mode: either, threshold: 0.9}\n"
+OVER_PROMISE_MODEL = OP + "    model: {mode: suggest, threshold: 0.9}\n"
 
 
 @pytest.mark.parametrize("old, new, key, fragment", [
@@ -17,7 +17,7 @@ OVER_PROMISE_MODEL = OP + "    model: {mode: either, threshold: 0.9}\n"
     (OVER_PROMISE_MODEL, OP + "    model: {mode: both, treshold: 0.5}\n", "criteria.over_promise.model.treshold",
      "(did you mean 'threshold'?)"),
     ("      distress: {mode: either, threshold: 0.97}", "      distress: {mode: allways}",
-     "criteria.empathy.model.distress.mode", "must be one of rule, model, either, both"),
+     "criteria.empathy.model.distress.mode", "must be one of rule, model, either, both, suggest"),
     ("  path: ../models/callqa-small", "  path: ../models/nowhere", "model.path", "no model checkpoint at"),
     ("  path: ../models/callqa-small", "  pth: ../models/callqa-small", "model.path", "missing: criteria"),
 ])
@@ -88,3 +88,19 @@ def test_distress_settings_belong_to_empathy_only(rubric_copy, edit):
     with pytest.raises(ConfigError) as err:
         load_rubric(rubric_copy)
     assert err.value.key == "criteria.over_promise.model.distress" and "unknown key" in err.value.problem
+
+
+@pytest.mark.parametrize("mode", ["either", "model"])
+def test_a_veto_criterion_may_not_let_the_model_fail_a_call_on_its_own(rubric_copy, edit, mode):
+    edit(rubric_copy, OVER_PROMISE_MODEL, OP + f"    model: {{mode: {mode}, threshold: 0.9}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_rubric(rubric_copy)
+    assert err.value.key == "criteria.over_promise.model.mode" and "use mode suggest" in err.value.problem
+
+
+def test_the_default_rubric_never_lets_the_model_veto(default_rubric):
+    from scorers.fusion import MODEL_COUNTS
+
+    for c in default_rubric.criteria:
+        if c.veto and c.model_spec:
+            assert c.model_spec["mode"] not in MODEL_COUNTS, c.id

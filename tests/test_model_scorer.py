@@ -27,10 +27,11 @@ CALL = call_of("A: 您好,请问有什么可以帮您?", "C: 我想把还款日�
 def test_only_the_heads_a_criterion_reads_are_scored():
     clf = CountingClassifier()
     CallModel(clf, {"over_promise"}).scores(CALL)
-    assert [task for task, _, _ in clf.asked[0]] == ["agent"] * 4
+    # "不客气" and "谢谢" are too short to judge: the model abstains (scorers.models.abstain)
+    assert [task for task, _, _ in clf.asked[0]] == ["agent"] * 3
     clf = CountingClassifier()
     CallModel(clf, {"distress"}).scores(CALL)
-    assert [text for _, text, _ in clf.asked[0]] == ["我想把还款日改到15号", "谢谢"]
+    assert [text for _, text, _ in clf.asked[0]] == ["我想把还款日改到15号"]
 
 
 def test_pairs_only_for_agent_utterances_that_ask_back_after_the_customer_spoke():

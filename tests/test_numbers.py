@@ -213,3 +213,24 @@ def test_short_numbers_are_untouched(text):
 def test_numbers_found_on_normalised_text_are_masked(text):
     assert find_runs(normalize(text), min_digits=11), "precondition: a full number after normalisation"
     assert find_runs(normalize(mask_text(text)), min_digits=11) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a comma or 、 between two long groups separates two numbers
+    ("电话是59683353,67862009", [(3, 11, "59683353"), (12, 20, "67862009")]),
+    ("电话是59683353，67862009", [(3, 11, "59683353"), (12, 20, "67862009")]),
+    ("13800138000、13900139000", [(0, 11, "13800138000"), (12, 23, "13900139000")]),
+    ("010-67498258,13699120196", [(0, 12, "01067498258"), (13, 24, "13699120196")]),
+    # between short groups it is a number read out in parts
+    ("身份证110105、19491231、002X", [(3, 23, "11010519491231002X")]),
+    ("6222,0210,0123,4567,896", [(0, 23, "6222021001234567896")]),
+    # spaces and dashes never separate
+    ("6222 0212 3456 7890 128", [(0, 23, "6222021234567890128")]),
+])
+def test_punctuation_between_long_groups_separates_numbers(text, expected):
+    assert runs(text) == expected
+
+
+def test_separate_numbers_are_masked_separately():
+    assert mask_text("电话是59683353,67862009") == "电话是****3353,****2009"
+    assert classify(find_runs("电话是59683353,67862009")[0].digits) is None

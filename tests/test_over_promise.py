@@ -59,3 +59,33 @@ def test_customer_asking_for_a_guarantee_is_not_a_violation():
 def test_disclosure_and_promise_in_one_utterance_still_flags_the_promise():
     call = call_of("C: 能批吗?", "A: 我不能替审批部门承诺,不过您这情况,额度肯定能批下来。")
     assert hits("over_promise", call, "violation") == [1]
+
+
+@pytest.mark.parametrize("agent", [
+    "放心吧,一分钱都不会亏的。",
+    "亏不了的,您就放心吧",
+    "这款拿住的人都赚了。",
+    "坚持持有的都赚钱了。",
+    "买了的客户没有一个亏的。",
+    "今晚十二点前肯定回到您卡里。",
+    "肯定是对方银行的问题,跟我们没关系。",
+    "這筆錢今天一定會退到您帳戶裡。",
+])
+def test_colloquial_guarantees_are_violations(agent):
+    assert hits("over_promise", call_of("C: 这个靠谱吗?", f"A: {agent}"), "violation") == [1]
+
+
+def test_a_bare_certainly_confirms_the_outcome_next_to_it():
+    call = call_of("C: 是对方银行的问题吗?", "A: 是的,肯定的,就是对方银行慢。")
+    assert hits("over_promise", call, "violation") == [1]
+
+
+@pytest.mark.parametrize("agent", [
+    "肯定的,我下午三点前给您回电话。",
+    "我肯定帮您反馈到对方银行,有结果第一时间通知您。",
+    "对方银行的处理时间我这边没办法保证,一般一到三个工作日。",
+    "过往业绩不代表未来,拿住的人也不一定都赚。",
+    "这款不保本,我没办法保证不亏。",
+])
+def test_colloquial_near_misses_are_fine(agent):
+    assert hits("over_promise", call_of("C: 能保证吗?", f"A: {agent}"), "violation") == []

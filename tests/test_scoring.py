@@ -209,3 +209,51 @@ def test_finding_id_ignores_presentation():
 ])
 def test_finding_id_tells_findings_apart(call_id, change):
     assert finding_id(call_id, dataclasses.replace(BASE, **change)) != finding_id("S-1", BASE)
+
+
+# --------------------------------------------------------------------------- suspected findings (suggest mode)
+
+def suspected_stub(*indexes):
+    """A scorer whose violations are suspected: found by the model alone, not counted."""
+    def scorer(call):
+        return [Finding(scorer.criterion, VIOLATION, i, 0, 2, call.utterances[i].text, "x.model", scorer="model",
+                        basis="model", counted=False) for i in indexes]
+    return scorer
+
+
+def test_a_suspected_violation_costs_nothing_and_vetoes_nothing():
+    c = crit("over_promise", 25, veto=True)
+    c.scorer = suspected_stub(2)
+    c.scorer.criterion = "over_promise"
+    scored = score_call(a_call(), rubric(c, crit("x", 75)))
+    assert (scored.vetoed, scored.passed, scored.total_score) == (False, True, 100.0)
+    assert scored.results["over_promise"].status == "met"
+    (f,) = scored.findings
+    assert (f.counted, f.points, f.basis) == (False, 0.0, "model")
+
+
+def test_a_confirmed_suspected_violation_counts_on_rescoring():
+    c = crit("over_promise", 25, veto=True)
+    c.scorer = suspected_stub(2)
+    c.scorer.criterion = "over_promise"
+    r = rubric(c, crit("x", 75))
+    fid = finding_id("S-1", score_call(a_call(), r).findings[0])
+    scored = score_call(a_call(), r, confirmed=frozenset({fid}))
+    assert scored.vetoed and not scored.passed and scored.results["over_promise"].status == "violation"
+    (f,) = scored.findings
+    assert f.counted and f.points == -25 and "已复核确认" in f.detail
+    # confirming another call's finding changes nothing here
+    assert not score_call(a_call("S-2"), r, confirmed=frozenset({fid})).vetoed
+
+
+def test_a_suspected_met_does_not_satisfy_a_required_behaviour():
+    c = crit("paraphrase", 10, required=True, missing_deduction=5)
+    def scorer(call):
+        return [Finding("paraphrase", MET, 3, 0, 2, "还有吗", "paraphrase.model", scorer="model", basis="model",
+                        counted=False)]
+    scorer.criterion = "paraphrase"
+    c.scorer = scorer
+    scored = score_call(a_call(), rubric(c, crit("x", 90)))
+    assert scored.results["paraphrase"].status == "violation"
+    assert sorted((f.rule_id, f.counted) for f in scored.findings) == [("paraphrase.model", False),
+                                                                     ("paraphrase.required_missing", True)]

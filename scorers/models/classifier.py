@@ -14,6 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from scorers.config import ConfigError
+from scorers.models.abstain import Abstainer
 from scorers.models.encoding import MAX_LENGTH, score_items
 from scorers.models.examples import LABELS
 from scorers.models.training import CARD_FILE
@@ -33,6 +34,10 @@ class UtteranceClassifier:
         self._model = self._tokenizer = None
         self._lock = threading.Lock()  # chunks score in threads: guards the cache and the first load (lazy imports are not thread-safe)
         self.card = self._read_card()
+        self.abstainer = Abstainer.load(self.path)
+        # per-head temperature from the card's calibration (1.0: as trained); applied to every score
+        self.temperatures = [float(self.card.get("calibration", {}).get(h, {}).get("temperature", 1.0))
+                             for h in LABELS]
         self.name = str(self.card.get("name", self.path.name))
         self.version = str(self.card.get("version", "unversioned"))
 
@@ -95,4 +100,16 @@ class UtteranceClassifier:
             with self._lock:
                 if self._model is None:
                     self._load()
-        return score_items(self._model, self._tokenizer, items, self.batch_size, MAX_LENGTH)
+        return calibrated(score_items(self._model, self._tokenizer, items, self.batch_size, MAX_LENGTH),
+                          self.temperatures)
+
+
+def calibrated(scores, temperatures):
+    """Sigmoid scores with each head's logit divided by its temperature (temperature scaling)."""
+    import numpy as np
+
+    if all(t == 1.0 for t in temperatures):
+        return scores
+    p = np.clip(scores.astype(np.float64), 1e-7, 1 - 1e-7)
+    logits = np.log(p / (1 - p)) / np.asarray(temperatures, dtype=np.float64)
+    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)

@@ -16,6 +16,13 @@ lowest held-back loss and stops after ``patience`` epochs without a better one
 (a small model memorises its training set within a dozen epochs, and a
 memorised model is sure of itself on everything), and the model card reports
 each head's precision, recall and F1 on it.
+
+After training, the held-back split also calibrates the heads
+(:mod:`scorers.models.calibration`: a temperature per head, ECE before and
+after, and the threshold that reaches ``target_precision``), and the training
+texts' characters are saved for abstention (:mod:`scorers.models.abstain`). The
+held-back examples the model would abstain on are left out of both, since at
+scoring time the model never sees them.
 """
 from __future__ import annotations
 
@@ -29,8 +36,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from scorers.models.abstain import Abstainer
+from scorers.models.calibration import ece, fit_temperature, scaled, threshold_for_precision
 from scorers.models.encoding import MAX_LENGTH, build_char_tokenizer, encode, model_inputs, score_items
 from scorers.models.examples import LABELS, TASK_HEADS, Example, data_hash
+from scorers.normalize import normalize
 
 CARD_FILE = "model_card.json"
 
@@ -54,6 +64,7 @@ class TrainConfig:
     dropout: float = 0.2
     patience: int = 2  # epochs without a better held-back loss before training stops
     max_length: int = MAX_LENGTH
+    target_precision: float = 0.9  # each head's threshold is the lowest that reaches it on held-back data
 
 
 @dataclass
@@ -227,13 +238,19 @@ def train(examples: list[Example], out: Path | str, base: Path | str | None = No
     if best_state is not None:
         model.load_state_dict(best_state)
     config_used = {"best_epoch": best_epoch, "best_heldback_loss": round(best_loss, 4)}
-    metrics = head_metrics(held, predict_examples(model, tokenizer, held, config.max_length)) if held else {}
+    held_scores = predict_examples(model, tokenizer, held, config.max_length) if held else None
+    metrics = head_metrics(held, held_scores) if held else {}
+    abstainer = Abstainer.fit(t for e in train_set for t in (normalize(e.text), normalize(e.context)) if t)
+    calibration, thresholds = calibrate(held, held_scores.numpy() if held else None, abstainer,
+                                        config.target_precision)
+    config_used.update({"calibration": calibration, "thresholds": thresholds})
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         model.save_pretrained(str(staging))
         tokenizer.save_pretrained(str(staging))
+        abstainer.save(staging)
         seconds = round(time.perf_counter() - started, 1)
         card = model_card(staging, out.name, examples, train_set, held, metrics, base, config, sources or [],
                           seconds, config_used)
@@ -244,6 +261,27 @@ def train(examples: list[Example], out: Path | str, base: Path | str | None = No
     say(f"saved {out} in {seconds} s; held-back F1: "
         + ", ".join(f"{h} {m['f1']:.2f}" for h, m in metrics.items()))
     return TrainResult(out, len(train_set), len(held), metrics, seconds, card)
+
+
+def calibrate(held: list[Example], scores, abstainer: Abstainer, target: float) -> tuple[dict, dict]:
+    """Per head: temperature and ECE before / after; threshold for ``target`` precision (calibrated)."""
+    import numpy as np
+
+    calibration, thresholds = {}, {}
+    if not held:
+        return calibration, thresholds
+    judged = [i for i, e in enumerate(held) if abstainer.reason(normalize(e.text)) is None]
+    for head in LABELS:
+        col = LABELS.index(head)
+        rows = [i for i in judged if head in held[i].heads]
+        p = np.asarray([scores[i, col] for i in rows], dtype=np.float64)
+        y = np.asarray([1.0 if head in held[i].labels else 0.0 for i in rows])
+        t = fit_temperature(p, y)
+        after = scaled(p, t) if len(p) else p
+        calibration[head] = {"temperature": t, "n": len(rows), "positives": int(y.sum()),
+                             "ece_before": ece(p, y), "ece_after": ece(after, y)}
+        thresholds[head] = threshold_for_precision(after, y, target)
+    return calibration, thresholds
 
 
 def swap_into(staging: Path, out: Path) -> None:
@@ -271,6 +309,8 @@ def model_card(out: Path, name: str, examples, train_set, held, metrics, base, c
             "data": {"sources": sources, "n_examples": len(examples), "sha256": digest, "counts": counts},
             "split": {"train": len(train_set), "holdout": len(held), "share": config.holdout, "seed": config.seed},
             "holdout_metrics_at_0.5": metrics, "config": asdict(config), "training_seconds": seconds,
+            "calibration": (training or {}).pop("calibration", {}),
+            "thresholds": (training or {}).pop("thresholds", {}),
             "training": training or {}}
     (out / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     rows = "\n".join(f"| {h} | {m['n']} | {m['positives']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |"

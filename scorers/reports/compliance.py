@@ -31,7 +31,9 @@ from scorers.store import read_dataset
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
 SEVERITY_LABEL = {"critical": "严重", "major": "较重", "minor": "轻微"}
 STATUS_LABEL = {"pending": "待复核", CONFIRMED: "已确认", DISMISSED: "已驳回"}
-CSV_COLUMNS = ["rank", "finding_id", "status", "severity", "confidence", "criterion", "rule_id", "agent_id", "team",
+BASIS_LABEL = {"rule": "规则", "both": "规则+模型", "model": "仅模型"}
+CSV_COLUMNS = ["rank", "finding_id", "status", "severity", "confidence", "basis", "counted", "criterion", "rule_id",
+               "agent_id", "team",
                "started_at", "call_id", "evidence", "detail", "reviewed_by", "review_note", "reviewed_at",
                "decision", "reviewer", "note"]
 
@@ -62,7 +64,8 @@ def _csv_text(queue: pd.DataFrame, labels: dict) -> str:
     writer.writerow(CSV_COLUMNS)
     for r in queue.to_dict("records"):
         writer.writerow([r["rank"], finding_ref(r["finding_id"]), r["status"], r["severity"],
-                         f"{float(r['confidence']):.2f}", labels.get(r["criterion"], r["criterion"]),
+                         f"{float(r['confidence']):.2f}", r["basis"], "yes" if r["counted"] else "no",
+                         labels.get(r["criterion"], r["criterion"]),
                          masked(r["rule_id"]), ident(r["agent_id"]), masked(r["team"]),
                          "" if pd.isna(r["started"]) else r["started"].strftime("%Y-%m-%d %H:%M"),
                          ident(r["call_id"]), masked(r["evidence"]), masked(r["detail"]),
@@ -81,6 +84,8 @@ def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
         rows.append({**r, "criterion": labels.get(r["criterion"], r["criterion"]),
                      "severity_label": SEVERITY_LABEL.get(r["severity"], r["severity"]),
                      "status_label": STATUS_LABEL[r["status"]], "reviewer": _text(r["reviewer"]),
+                     "basis_label": BASIS_LABEL.get(r["basis"], r["basis"]) + ("" if r["counted"] else
+                                                                              " · 疑似，确认后计分"),
                      "note": _text(r["note"]), "decided": Text(_text(r["decided_at"])[:16].replace("T", " ")),
                      "started": r["started"].to_pydatetime() if pd.notna(r["started"]) else None})
     return rows
@@ -105,6 +110,7 @@ def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Ru
     if since or until:
         scope = f"{since or '最早'} 至 {until or '最近'}"
     counts = {"total": len(queue), "pending": int((queue["status"] == "pending").sum()),
+              "suspected": int(((queue["status"] == "pending") & ~queue["counted"]).sum()),
               "confirmed": int((queue["status"] == CONFIRMED).sum()),
               "dismissed": int((queue["status"] == DISMISSED).sum())}
     rules = metrics.rule_decisions(_all_findings_with_decisions(scorecards))

@@ -213,6 +213,9 @@ def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
     if until:
         queue = queue[queue["night"] <= until]
     queue = queue.drop_duplicates("finding_id", keep="last").copy()
+    # scorecards written before findings had a basis were all the rules' own, and all counted
+    queue["basis"] = queue["basis"].fillna("rule") if "basis" in queue else "rule"
+    queue["counted"] = queue["counted"].fillna(True).astype(bool) if "counted" in queue else True
     spans = _table(out, "findings")
     if spans is not None and len(queue):
         spans = spans.drop_duplicates("finding_id", keep="last").set_index("finding_id")[["span_start", "span_end"]]

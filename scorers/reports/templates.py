@@ -183,6 +183,7 @@ COMPLIANCE = """{% extends "base.html" %}
 {% block main %}
 <div class="kpis">
   <div class="kpi"><div class="v">{{ counts.pending }}</div><div class="l">待复核</div></div>
+  <div class="kpi"><div class="v">{{ counts.suspected }}</div><div class="l">其中仅模型疑似（确认前不扣分、不否决）</div></div>
   <div class="kpi"><div class="v bad">{{ counts.confirmed }}</div><div class="l">已确认</div></div>
   <div class="kpi"><div class="v">{{ counts.dismissed }}</div><div class="l">已驳回</div></div>
   <div class="kpi"><div class="v">{{ counts.total }}</div><div class="l">全部</div></div>
@@ -200,7 +201,7 @@ COMPLIANCE = """{% extends "base.html" %}
 <td class="n">{{ r.confidence|score(2) }}</td><td>{{ r.agent_id|ident }}<br><span class="muted">{{ r.team }}</span></td>
 <td>{{ r.started }}<br><span class="muted">{{ r.call_id|ident }}</span></td>
 <td><div class="evidence">{{ r.evidence|highlight(r.span_start, r.span_end) }}</div><span class="muted">{{ r.detail }}</span></td>
-<td>{{ r.criterion }}<br><code>{{ r.rule_id }}</code></td>
+<td>{{ r.criterion }}<br><code>{{ r.rule_id }}</code><br><span class="muted">依据：{{ r.basis_label }}</span></td>
 <td><span class="tag {{ r.status }}">{{ r.status_label }}</span>{% if r.reviewer %}<br><span class="muted">{{ r.reviewer }} · {{ r.decided }}</span>{% endif %}
 {% if r.note %}<br><span class="muted">{{ r.note }}</span>{% endif %}</td><td><code>{{ r.finding_id|finding }}</code></td></tr>
 {% endfor %}</table>{% else %}<p class="muted">没有。</p>{% endif %}
