@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from scorers.call import AGENT, CUSTOMER, Call
-from scorers.ingest import InputError, Rejection, discover, iter_records
+from scorers.ingest import InputError, Rejection, discover, find_inputs, iter_records
+from scorers.numbers import mask_text
 
 
 def split(items):
@@ -179,6 +180,16 @@ def test_bad_timestamps_rejected(make_call, start, reason):
     assert (rejection.field, rejection.reason) == ("utterances[0].start_ms", reason)
 
 
+@pytest.mark.parametrize("field", ["call_id", "agent_id"])
+@pytest.mark.parametrize("blank", ["   ", "\t", "\u3000"])
+def test_blank_ids_are_rejected(make_call, field, blank):
+    path = make_call(**{"call_id": "B-1", field: blank})
+    calls, (rejection,) = read(path)
+    assert calls == []
+    assert rejection.field == field
+    assert rejection.reason == f"blank (only spaces): {blank!r}"
+
+
 def test_ids_are_trimmed_and_numbers_accepted(make_call):
     make_call(call_id="  C-9  ")
     path = make_call(call_id=12345)
@@ -205,6 +216,8 @@ def test_text_is_normalised_next_to_the_original(make_call):
     ("2026-11-20 08:15:00", date(2026, 11, 20), "2026-11-20T08:15:00+08:00"),
     ("2026-11-20T01:02:03.456", date(2026, 11, 20), "2026-11-20T01:02:03.456000+08:00"),
     ("2026-11-20T03:00:00Z", date(2026, 11, 20), "2026-11-20T03:00:00+00:00"),   # 11:00 in Beijing
+    ("2026-11-20T09:00", date(2026, 11, 20), "2026-11-20T09:00:00+08:00"),
+    ("2026-11-20T09:00:00,5+0800", date(2026, 11, 20), "2026-11-20T09:00:00.500000+08:00"),
 ])
 def test_call_date_from_started_at(make_call, started_at, call_date, stored):
     (call,), _ = read(make_call(started_at=started_at))
@@ -218,11 +231,44 @@ def test_call_date_is_the_beijing_date(make_call, started_at):
     assert call.call_date == date(2026, 11, 21)  # 01:30 on the 21st in Beijing
 
 
-@pytest.mark.parametrize("started_at", ["yesterday", "2026-13-01T00:00:00", "20/11/2026 09:00", "2026-11-20T25:00"])
+@pytest.mark.parametrize("started_at", ["yesterday", "2026-13-01T00:00:00", "20/11/2026 09:00", "2026-11-20T25:00",
+                                        "2026-11-20", "2026-W47-5T09:00", "２０２６-11-20T09:00"])
 def test_bad_started_at(make_call, started_at):
     _, (rejection,) = read(make_call(started_at=started_at))
     assert rejection.field == "started_at"
-    assert rejection.reason == f"not an ISO 8601 date-time: {started_at!r}"
+    assert rejection.reason == f"not an ISO 8601 date-time: {started_at!r} (expected e.g. 2026-11-20T09:02:15+08:00)"
+
+
+def test_an_id_number_is_not_a_date(make_call):
+    # fromisoformat alone reads it as 1101-05-19T20:41:51.892: a personal number, masked in the message
+    _, (rejection,) = read(make_call(started_at="110105199204151892"))
+    assert rejection.field == "started_at"
+    assert rejection.reason.startswith(f"not an ISO 8601 date-time: '{mask_text('110105199204151892')}'")
+    assert "110105199204151892" not in rejection.message()
+
+
+def test_basic_iso_format_is_not_taken(make_call):
+    _, (rejection,) = read(make_call(started_at="20261120T090000"))
+    assert rejection.field == "started_at" and rejection.reason.startswith("not an ISO 8601 date-time")
+
+
+@pytest.mark.parametrize("started_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
+                                        "0001-01-01T12:00:00+08:00", "1101-05-19T20:41:51", "2100-01-01T00:00:00"])
+def test_started_at_outside_the_calendar_is_rejected(make_call, started_at):
+    ok = make_call(call_id="OK-1")
+    make_call(call_id="T-1", started_at=started_at)
+    calls, (rejection,) = read(ok)
+    assert [c.call_id for c in calls] == ["OK-1"]
+    assert (rejection.call_id, rejection.field) == ("T-1", "started_at")
+    assert rejection.reason == f"out of range: {started_at!r} is not between 1970 and 2100 in Beijing time"
+
+
+def test_started_at_in_range_at_the_edges(make_call):
+    make_call(call_id="E-1", started_at="1970-01-01T00:00:00+08:00")
+    path = make_call(call_id="E-2", started_at="2099-12-31T23:59:59+08:00")
+    calls, rejections = read(path)
+    assert rejections == []
+    assert [c.call_date for c in calls] == [date(1970, 1, 1), date(2099, 12, 31)]
 
 
 def test_jsonl_with_byte_order_mark(tmp_path, call_record):
@@ -364,6 +410,15 @@ def test_unreadable_file_is_one_rejection(tmp_path, make_call):
     assert [c.call_id for c in calls] == ["OK-1"]
     (rejection,) = rejections
     assert (rejection.source, rejection.location, rejection.field) == (str(bad), "(file)", "(file)")
+    assert rejection.reason.startswith("file is not UTF-8 (looks like ")
+
+
+def test_unreadable_parquet_is_one_rejection(tmp_path, make_call):
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    calls, (rejection,) = read(bad, make_call(call_id="OK-1"))
+    assert [c.call_id for c in calls] == ["OK-1"]
+    assert (rejection.location, rejection.field) == ("(file)", "(file)")
     assert rejection.reason.startswith("cannot read file")
 
 
@@ -410,8 +465,188 @@ def test_discover_nothing_is_an_input_error(tmp_path, target):
     assert "no input files found" in str(info.value)
 
 
+@pytest.mark.parametrize("pattern", ["*", "*.*"])
+def test_a_glob_skips_other_files_like_a_folder_does(input_tree, pattern):
+    inputs = find_inputs(f"{input_tree}/{pattern}")
+    assert inputs.files == [f for f in discover(input_tree) if f.parent == input_tree]
+    assert inputs.skipped == [input_tree / "notes.txt"]
+    assert inputs.notice() == f"skipped 1 file that is not .jsonl, .csv or .parquet: {input_tree / 'notes.txt'}"
+
+
+def test_a_folder_names_the_files_it_skips(input_tree):
+    (input_tree / "sub" / "calls.xlsx").write_text("", encoding="utf-8")
+    inputs = find_inputs(input_tree)
+    assert inputs.skipped == [input_tree / "notes.txt", input_tree / "sub" / "calls.xlsx"]
+    assert inputs.notice().startswith("skipped 2 files that are not .jsonl, .csv or .parquet: ")
+
+
+def test_a_glob_of_only_other_files_is_an_input_error(input_tree):
+    with pytest.raises(InputError, match="no input files found .*; skipped 1 file .*notes.txt"):
+        discover(f"{input_tree}/*.txt")
+
+
 def test_discover_unsupported_file_is_an_input_error(input_tree):
     with pytest.raises(InputError) as info:
         discover(input_tree / "notes.txt")
     assert "unsupported file type" in str(info.value)
     assert "notes.txt" in str(info.value)
+
+
+# --------------------------------------------------------------------------- one record never costs the night
+
+HALF_EMOJI = "\ud83d"  # an emoji cut in half: a lone UTF-16 surrogate, valid JSON ("\ud83d"), not a character
+
+
+@pytest.mark.parametrize("where, field", [
+    ({"utterances": [{"speaker": "agent", "text": f"您好{HALF_EMOJI}"}]}, "utterances[0].text"),
+    ({"team": f"零售{HALF_EMOJI}"}, "team"),
+    ({"channel": HALF_EMOJI}, "channel"),
+    ({"agent_id": f"A{HALF_EMOJI}"}, "agent_id"),
+    ({"call_id": f"S{HALF_EMOJI}"}, "call_id"),
+    ({"started_at": f"2026-11-20T09:00:00{HALF_EMOJI}"}, "started_at"),
+])
+def test_lone_surrogate_is_one_rejection(tmp_path, call_record, where, field):
+    path = tmp_path / "night.jsonl"
+    lines = [json.dumps(call_record(call_id="OK-1")), json.dumps(call_record(**{"call_id": "S-1", **where}))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls, (rejection,) = read(path)
+    assert [c.call_id for c in calls] == ["OK-1"]
+    assert (rejection.location, rejection.field) == ("line 2", field)
+    if field != "started_at":
+        assert rejection.reason.startswith("not valid text: '\\ud83d' at character ")
+    assert rejection.raw == lines[1]  # JSON escapes it: the record replays as it came
+
+
+def test_lone_surrogate_in_a_record_rejected_for_another_reason_is_writable(tmp_path, call_record):
+    record = call_record(call_id=f"S-{HALF_EMOJI}", utterances=[{"speaker": HALF_EMOJI, "text": HALF_EMOJI}])
+    path = tmp_path / "night.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(record) + "\n" + json.dumps({**record, "call_id": "S-2", "agent_id": None}) + "\n",
+                    encoding="utf-8")
+    _, rejections = read(path)
+    assert [(r.call_id, r.field) for r in rejections] == [("S-\\ud83d", "call_id"), ("S-2", "agent_id")]
+    for rejection in rejections:
+        for value in dataclasses.astuple(rejection):
+            value.encode("utf-8")  # rejected/ and the terminal take it
+
+
+@pytest.mark.parametrize("start_ms", [2**63, 2**70, "99999999999999999999", 1e300])
+def test_milliseconds_beyond_int64_are_rejected(make_call, start_ms):
+    make_call(call_id="OK-1")
+    path = make_call(call_id="I-1", utterances=[{"speaker": "agent", "text": "您好", "start_ms": start_ms}])
+    calls, (rejection,) = read(path)
+    assert [c.call_id for c in calls] == ["OK-1"]
+    assert rejection.field == "utterances[0].start_ms"
+    assert rejection.reason.startswith("too large: ") and rejection.reason.endswith("is beyond 64-bit milliseconds")
+
+
+def test_largest_int64_milliseconds_pass(make_call):
+    (call,), _ = read(make_call(utterances=[{"speaker": "agent", "text": "您好", "start_ms": 2**63 - 1}]))
+    assert call.utterances[0].start_ms == 2**63 - 1
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested too deeply"),
+    ('{"call_id": ' + "7" * 5000 + "}", "not valid JSON: 'Exceeds the limit (4300 digits)"),
+])
+def test_json_that_breaks_the_parser_is_one_rejection(make_call, line, reason):
+    make_call(call_id="OK-1")
+    make_call.raw(line)
+    path = make_call(call_id="OK-3")
+    calls, (rejection,) = read(path)
+    assert [c.call_id for c in calls] == ["OK-1", "OK-3"]
+    assert (rejection.location, rejection.field) == ("line 2", "(json)")
+    assert rejection.reason.startswith(reason)
+    assert len(rejection.message()) < 300
+
+
+def test_over_long_csv_cell_rejects_its_call_not_the_file(tmp_path):
+    rows = utterance_rows("R-1") + utterance_rows("R-2") + utterance_rows("R-3")
+    rows[5]["text"] = "长" * 200_000
+    calls, (rejection,) = read(write_csv(tmp_path / "night.csv", rows))
+    assert [c.call_id for c in calls] == ["R-1", "R-3"]
+    assert (rejection.call_id, rejection.location, rejection.field) == ("R-2", "rows 5-8", "column text")
+    assert rejection.reason == "cell of 200,000 characters in row 6, over the 131,072 limit (a quote left open?)"
+    assert import_csv_limit() == 131_072, "the csv module's own limit is left as it was"
+
+
+def import_csv_limit():
+    return csv.field_size_limit()
+
+
+def test_huge_order_value_is_not_an_integer(tmp_path):
+    rows = utterance_rows("R-1")
+    rows[1]["utterance_index"] = "9" * 5000
+    _, (rejection,) = read(write_csv(tmp_path / "night.csv", rows))
+    assert (rejection.field, rejection.reason) == ("utterance_index", "not an integer in row 2")
+
+
+@pytest.mark.parametrize("speaker", ["6222021234567890128", 6222021234567890128, "13800138000"])
+def test_rejection_messages_mask_personal_numbers(make_call, speaker):
+    path = make_call(utterances=[{"speaker": speaker, "text": "您好", "start_ms": str(speaker)}])
+    _, (rejection,) = read(path)
+    assert rejection.reason.startswith(f"unknown speaker {mask_text(repr(speaker))} (expected")
+    assert str(speaker) not in rejection.message()
+    assert str(speaker) in rejection.raw  # rejected/ keeps the record itself, to be fixed and replayed
+
+
+def test_bad_millisecond_value_is_masked(make_call):
+    path = make_call(utterances=[{"speaker": "agent", "text": "您好", "start_ms": "卡号6222021234567890128"}])
+    _, (rejection,) = read(path)
+    assert rejection.field == "utterances[0].start_ms"
+    assert "6222021234567890128" not in rejection.reason and mask_text("6222021234567890128") in rejection.reason
+
+
+# --------------------------------------------------------------------------- files in other encodings
+
+def read_noting(*paths):
+    notices = []
+    calls, rejections = split(list(iter_records(list(paths), notices)))
+    return calls, rejections, notices
+
+
+@pytest.mark.parametrize("codec", ["gbk", "utf-16"])
+def test_jsonl_in_gbk_or_utf16_is_read_and_said_so(tmp_path, call_record, codec):
+    records = [call_record(call_id=f"G-{i}", utterances=[("坐席", "您好,请问有什么可以帮您?"), ("客户", "查余额")])
+               for i in range(3)]
+    path = tmp_path / "night.jsonl"
+    path.write_bytes("\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode(codec))
+    calls, rejections, notices = read_noting(path)
+    assert rejections == []
+    assert [(c.team, c.utterances[0].text) for c in calls] == [("零售客服一组", "您好,请问有什么可以帮您?")] * 3
+    (notice,) = notices
+    assert notice.startswith(f"{path}: not UTF-8: read as ")
+
+
+def test_csv_in_gbk_is_read_and_said_so(tmp_path):
+    path = tmp_path / "night.csv"
+    write_csv(path, utterance_rows("R-1"))
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    (call,), rejections, notices = read_noting(path)
+    assert rejections == [] and [u.text for u in call.utterances] == [t for _, t in ROWS_CALL]
+    assert notices == [f"{path}: not UTF-8: read as GBK (GB18030)"]
+
+
+def test_latin1_file_is_one_rejection_not_garbage(tmp_path, call_record, make_call):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes("\n".join(json.dumps(call_record(call_id=f"L-{i}", team="équipe société", utterances=[
+        ("agent", "Bonjour, ça va très bien, merci à vous")]), ensure_ascii=False) for i in range(4)).encode("latin-1"))
+    calls, rejections, notices = read_noting(path, make_call(call_id="OK-1"))
+    assert [c.call_id for c in calls] == ["OK-1"]
+    (rejection,) = rejections
+    assert (rejection.location, rejection.field) == ("(file)", "(file)")
+    assert rejection.reason == "file is not UTF-8 (looks like Windows-1252 / Latin-1): export it as UTF-8"
+    assert notices == []
+
+
+def test_damaged_utf8_line_is_one_rejection(tmp_path, call_record):
+    lines = [json.dumps(call_record(call_id=f"U-{i}"), ensure_ascii=False).encode() for i in range(4)]
+    lines[1] = lines[1].replace("余额".encode(), b"\xff\xfe")
+    path = tmp_path / "night.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    calls, (rejection,), notices = read_noting(path)
+    assert [c.call_id for c in calls] == ["U-0", "U-2", "U-3"] and notices == []
+    assert (rejection.location, rejection.call_id, rejection.field) == ("line 2", "U-1", "utterances[1].text")
+    assert rejection.reason.startswith("not valid text: '\\udcff' at character 9")
+    assert "\\udcff\\udcfe" in rejection.raw
+    rejection.raw.encode("utf-8")
