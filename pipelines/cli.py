@@ -3,8 +3,9 @@
 Exit codes, for schedulers:
   0  every record scored
   3  the batch was scored, but some records were rejected (see OUT/rejected/)
-  2  nothing was scored: bad arguments, no input found, an invalid rubric, or
-     another run is writing to the same output folder (retry later)
+  2  nothing was scored: bad arguments, no input found, input of which not one
+     call could be read, an invalid rubric, or another run is writing to the
+     same output folder (retry later)
   1  the run failed unexpectedly; no partial output was committed
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -69,13 +71,16 @@ def print_summary(summary) -> None:
     out_console.print(f"calls scored: {summary.calls_scored}   passed: {summary.passed}   "
                       f"vetoed (一票否决): {summary.vetoed}   rejected: {summary.rejected}   "
                       f"days: {', '.join(summary.dates) or '-'}   time: {summary.seconds:.1f}s")
+    for notice in summary.notices:
+        out_console.print(f"  [yellow]notice[/yellow] {escape(notice)}")
     for message in summary.rejections[:10]:
-        out_console.print(f"  [yellow]rejected[/yellow] {message}")
+        out_console.print(f"  [yellow]rejected[/yellow] {escape(message)}")
     if summary.rejected > 10:
         out_console.print(f"  … {summary.rejected - 10} more in {summary.out / 'rejected'}")
     out_console.print("scorecards:")
     for name, path in summary.outputs().items():
-        out_console.print(f"  {name:<11}{path}")
+        if Path(path).exists():  # only folders there are (no rejected/ on a clean night)
+            out_console.print(f"  {name:<11}{escape(path)}")
 
 
 def exit_code(summary) -> int:
@@ -103,7 +108,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
             summary = run_batch(input, out, loaded_rubric, progress=lambda n: bar.advance(task, n),
                                 on_loaded=lambda b: bar.update(task, total=len(b.calls)))
         except InputError as err:
-            console.print(f"[red]input error[/red] {err}")
+            console.print(f"[red]input error[/red] {escape(str(err))}")
             raise typer.Exit(EXIT_UNUSABLE)
         except OutputBusy as err:
             console.print(f"[red]output busy[/red] {err}")
@@ -126,7 +131,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     try:
         summary = run_nightly(input, out, rubric, routing)
     except InputError as err:
-        console.print(f"[red]input error[/red] {err}")
+        console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
     except OutputBusy as err:
         console.print(f"[red]output busy[/red] {err}")

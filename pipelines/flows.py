@@ -54,8 +54,11 @@ def discover_inputs(input_path: str) -> list[Path]:
 def load_and_validate(input_path: str) -> steps.LoadedBatch:
     """Retried: input often sits on a network share that hiccups at night."""
     loaded = steps.load_batch(input_path)
-    get_run_logger().info("loaded %d calls from %d files, %d rejected",
-                          len(loaded.calls), len(loaded.files), len(loaded.rejections))
+    logger = get_run_logger()
+    logger.info("loaded %d calls from %d files, %d rejected",
+                len(loaded.calls), len(loaded.files), len(loaded.rejections))
+    for notice in loaded.notices:
+        logger.warning("%s", notice)
     return loaded
 
 
@@ -104,6 +107,8 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
     loaded = load_and_validate(input_path)
+    # not inside the retried task: a night of which nothing could be read fails the run at once
+    steps.require_calls(loaded)
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there

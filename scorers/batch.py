@@ -30,7 +30,8 @@ import pyarrow.parquet as pq
 from scorers.aggregate import agent_day_table
 from scorers.call import Call
 from scorers.finding import MET, VIOLATION
-from scorers.ingest import Rejection, discover, iter_records
+from scorers.ingest import InputError, Rejection, discover, find_inputs, iter_records, printable  # noqa: F401 (discover: the flow)
+from scorers.numbers import classify, find_runs, mask_text
 from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
@@ -46,6 +47,12 @@ class LoadedBatch:
     files: list[Path]
     calls: list[Call]
     rejections: list[Rejection]
+    notices: list[str] = field(default_factory=list)  # files skipped or read in another encoding
+
+
+class NothingRead(InputError):
+    """Input files were there, but not one call could be read from them: the night failed
+    (exit 2, the flow run Failed) and nothing is written, rather than "some records rejected"."""
 
 
 @dataclass
@@ -63,17 +70,44 @@ class BatchSummary:
     met: dict[str, int] = field(default_factory=dict)
     rejections: list[str] = field(default_factory=list)  # messages, no record content
     seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)  # files skipped, files read in another encoding
 
     def outputs(self) -> dict[str, str]:
         return {name: str(self.out / name) for name in DATASETS}
 
 
 def load_batch(input_path: str | Path) -> LoadedBatch:
-    files = discover(input_path)
+    inputs = find_inputs(input_path)
+    notices = [inputs.notice()] if inputs.skipped else []
     calls, rejections = [], []
-    for item in iter_records(files):
+    for item in iter_records(inputs.files, notices):
         (calls if isinstance(item, Call) else rejections).append(item)
-    return LoadedBatch(files, calls, rejections)
+    personal = [c for c in calls if _holds_personal_number(c.call_id) or _holds_personal_number(c.agent_id)]
+    if personal:
+        notices.append(f"{len(personal)} call{'s' * (len(personal) > 1)} (first {mask_text(personal[0].call_id)}) "
+                       "have a call_id or agent_id holding a card, ID or mobile number: ids are stored and shown "
+                       "as they are, so have the vendor send its own ids")
+    return LoadedBatch(inputs.files, calls, rejections, notices)
+
+
+def _holds_personal_number(identifier: str) -> bool:
+    """Ids are stored and shown unmasked (they are how a recording is found and tables joined), so an
+    id that is a full card, ID or mobile number is worth a notice."""
+    return any(classify(run.digits) for run in find_runs(identifier, min_digits=11))
+
+
+def require_calls(batch: LoadedBatch) -> LoadedBatch:
+    """``batch``, or :class:`NothingRead` when it holds no call at all (the reasons of its first rejections)."""
+    if batch.calls:
+        return batch
+    files = f"{len(batch.files)} file{'s' * (len(batch.files) != 1)}"
+    if not batch.rejections:
+        raise NothingRead(f"nothing could be read: no records in {files} "
+                          f"({', '.join(printable(str(f)) for f in batch.files[:3])})")
+    first = "; ".join(r.message() for r in batch.rejections[:3])
+    more = f" (and {len(batch.rejections) - 3} more)" if len(batch.rejections) > 3 else ""
+    raise NothingRead(f"nothing could be read: all {len(batch.rejections)} records of {files} were rejected: "
+                      f"{first}{more}")
 
 
 def confirmed_findings(out: str | Path) -> frozenset[str]:
@@ -127,7 +161,8 @@ def _prepare_models(calls: list[Call], rubric_for) -> list:
 def batch_key(files: list[Path], rubric: Rubric) -> str:
     """Names this batch's files: the same input and rubric always map to the same files."""
     ident = "|".join(sorted(str(f.resolve()) for f in files)) + f"|{rubric.id}"
-    return "part-" + hashlib.sha1(ident.encode()).hexdigest()[:12]
+    # surrogateescape: a file name in another encoding than UTF-8 still names a batch
+    return "part-" + hashlib.sha1(ident.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 @dataclass
@@ -224,7 +259,7 @@ def commit_batch(staged: StagedBatch) -> BatchSummary:
     s = staged.summary
     staged.writer.commit({"run_id": staged.writer.run_id, "batch": staged.stem, "rubric": s.rubric,
                           "files": s.files, "calls_scored": s.calls_scored, "rejected": s.rejected,
-                          "dates": s.dates, "violations": s.violations,
+                          "dates": s.dates, "violations": s.violations, "notices": s.notices,
                           "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     return s
 
@@ -258,14 +293,14 @@ def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCal
             (violations if f.outcome == VIOLATION else met if f.outcome == MET else Counter())[f.criterion] += 1
     return BatchSummary(
         run_id=run_id, out=out, rubric=", ".join(f"{r.id}@{r.version}" for r in used),
-        files=[str(f) for f in batch.files],
+        files=[printable(str(f)) for f in batch.files],
         calls_scored=len(scored), rejected=len(batch.rejections), passed=sum(s.passed for s in scored),
         vetoed=sum(s.vetoed for s in scored),
         dates=sorted({s.call.call_date.isoformat() for s in scored}),
         violations={c: violations.get(c, 0) for c in criteria},
         met={c: met.get(c, 0) for c in criteria},
         rejections=[r.message() for r in batch.rejections],
-        seconds=round(time.perf_counter() - started, 2) if started else 0.0)
+        seconds=round(time.perf_counter() - started, 2) if started else 0.0, notices=list(batch.notices))
 
 
 def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
@@ -277,7 +312,7 @@ def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
     each call's rubric by team or channel.
     """
     started = time.perf_counter()
-    batch = load_batch(input_path)
+    batch = require_calls(load_batch(input_path))
     if on_loaded:
         on_loaded(batch)
     scored = score_calls(batch.calls, rubric, progress, confirmed_findings(out))

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import scorers.store as store
-from scorers.batch import DATASETS, run_batch
+from scorers.batch import DATASETS, NothingRead, run_batch
 from scorers.normalize import normalize
-from scorers.numbers import find_runs
+from scorers.numbers import find_runs, mask_text
 from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, agents_schema, calls_schema
 from scorers.store import STAGING, StagedWrite, read_dataset
 
@@ -257,11 +257,60 @@ def test_rejected_file_goes_when_the_input_is_fixed(tmp_path, make_call, default
     assert list((out / "rejected").glob("*.jsonl")) == []
 
 
-def test_batch_with_only_bad_records(tmp_path, make_call, default_rubric):
-    path = make_call.raw("{bad")
+def test_batch_with_only_bad_records_is_nothing_read(tmp_path, make_call, default_rubric):
+    make_call.raw("{bad")
+    path = make_call(call_id="B-2", utterances=[("robot", "嘀")])
+    with pytest.raises(NothingRead) as info:
+        run_batch(path, tmp_path / "out", default_rubric)
+    assert str(info.value) == (f"nothing could be read: all 2 records of 1 file were rejected: {path}, line 1: "
+                               f"(json): not valid JSON: Expecting property name enclosed in double quotes at "
+                               f"column 2; {path}, line 2: utterances[0].speaker: unknown speaker 'robot' (expected "
+                               "one of agent, 坐席, 客服, staff, customer, 客户, user)")
+    assert not (tmp_path / "out").exists()  # nothing written, not even rejected/
+
+
+def test_empty_input_is_nothing_read_and_changes_nothing(tmp_path, make_call, default_rubric):
+    path = make_call(call_id="E-1")
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    before = snapshot(out)
+    path.write_bytes(b"")
+    with pytest.raises(NothingRead, match="nothing could be read: no records in 1 file"):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+
+
+def test_notices_reach_the_summary_and_the_manifest(tmp_path, make_call, call_record, default_rubric):
+    make_call(call_id="N-1")
+    folder = make_call.path().parent
+    (folder / "README.txt").write_text("说明", encoding="utf-8")
+    (folder / "gbk.jsonl").write_bytes(json.dumps(call_record(call_id="N-2"), ensure_ascii=False).encode("gbk"))
+    summary = run_batch(folder, tmp_path / "out", default_rubric)
+    assert summary.calls_scored == 2
+    assert summary.notices == [f"skipped 1 file that is not .jsonl, .csv or .parquet: {folder / 'README.txt'}",
+                               f"{folder / 'gbk.jsonl'}: not UTF-8: read as GBK (GB18030)"]
+    (manifest,) = (tmp_path / "out" / "_runs").glob("*.json")
+    assert json.loads(manifest.read_text(encoding="utf-8"))["notices"] == summary.notices
+
+
+def test_records_no_writer_could_store_are_rejected_and_written(tmp_path, make_call, call_record, default_rubric):
+    """Each of these crashed the whole run (exit 1, nothing scored), writing rejected/ included."""
+    path = make_call(call_id="OK-1")
+    bad = [call_record(call_id="S-1", team="\ud83d"),
+           call_record(call_id="S-\ud83d", utterances=[("robot", "\ud83d")]),
+           call_record(call_id="I-1", utterances=[{"speaker": "agent", "text": "您好", "start_ms": 2**64}]),
+           call_record(call_id="D-1", started_at="0001-01-01T00:00:00+14:00"),
+           call_record(call_id="D-2", started_at="9999-12-31T23:59:59-12:00")]
+    for record in bad:
+        make_call.raw(json.dumps(record))
+    make_call.raw("[" * 100_000 + "]" * 100_000)
     summary = run_batch(path, tmp_path / "out", default_rubric)
-    assert (summary.calls_scored, summary.rejected, summary.dates) == (0, 1, [])
-    assert read_dataset(tmp_path / "out", "calls") is None
+    assert (summary.calls_scored, summary.rejected) == (1, 6)
+    (rejected,) = (tmp_path / "out" / "rejected").glob("*.jsonl")
+    lines = [json.loads(line) for line in rejected.read_text(encoding="utf-8").splitlines()]
+    assert [(r["call_id"], r["field"]) for r in lines] == [
+        ("S-1", "team"), ("S-\\ud83d", "call_id"), ("I-1", "utterances[0].start_ms"), ("D-1", "started_at"),
+        ("D-2", "started_at"), ("", "(json)")]
 
 
 def test_rescored_call_without_findings_drops_its_old_findings(tmp_path, make_call, default_rubric):
@@ -529,3 +578,15 @@ def test_no_full_number_in_outputs_full_width(tmp_path, make_call, default_rubri
     leaks = [f for f in read_dataset(out, "findings").to_pylist() if f["criterion"] == "info_leak"]
     assert len(leaks) == 2, "precondition: both numbers were flagged as info leaks"
     assert [(n, c) for n, c, v in string_values(out) if long_runs(v)] == []
+
+
+def test_ids_holding_a_personal_number_get_a_notice_and_are_stored_as_they_are(tmp_path, make_call, default_rubric):
+    make_call(call_id="S-2026-11-20-064", agent_id="A1001")   # a date and a counter: no personal number
+    make_call(call_id=f"M{MOBILE}", agent_id="A1001")
+    path = make_call(call_id="C-3", agent_id=ID)
+    summary = run_batch(path, tmp_path / "out", default_rubric)
+    assert summary.notices == [f"2 calls (first {mask_text('M' + MOBILE)}) have a call_id or agent_id holding a card, "
+                               "ID or mobile number: ids are stored and shown as they are, so have the vendor send "
+                               "its own ids"]
+    calls = read_dataset(tmp_path / "out", "calls").to_pylist()
+    assert sorted(c["call_id"] for c in calls) == ["C-3", f"M{MOBILE}", "S-2026-11-20-064"]

@@ -2,6 +2,7 @@
 import pytest
 
 from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE
+from scorers.numbers import mask_text
 from scorers.store import read_dataset
 
 
@@ -150,3 +151,47 @@ def test_night_input_is_yesterday_in_beijing():
     # 19:00 UTC on the 20th is 03:00 on the 21st in Beijing: the night scored is the 20th
     assert night_input("/data/asr/{date}", datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)) == "/data/asr/2026-11-20"
     assert night_input("/data/asr/fixed", datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)) == "/data/asr/fixed"
+
+
+@pytest.mark.parametrize("content", ["", "{not json\n"])
+def test_score_when_nothing_could_be_read_exits_2(invoke, make_call, tmp_path, content):
+    path = make_call.raw("x")
+    path.write_text(content, encoding="utf-8")
+    result = invoke("score", "-i", path, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert "input error nothing could be read" in result.text
+    assert "scorecards:" not in result.text and "calls scored" not in result.text
+    assert not (tmp_path / "out").exists()
+
+
+def test_summary_lists_only_folders_that_exist(invoke, make_call, tmp_path):
+    result = invoke("score", "-i", make_call(call_id="C-1"), "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_OK, result.output
+    assert f"calls {tmp_path / 'out' / 'calls'}" in result.text
+    assert "rejected" not in result.text.split("scorecards:")[1]
+
+
+def test_score_glob_matching_a_readme_skips_it_with_a_notice(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    (make_call.path().parent / "README.txt").write_text("说明", encoding="utf-8")
+    result = invoke("score", "-i", f"{make_call.path().parent}/*", "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "calls scored: 1" in result.text
+    assert f"notice skipped 1 file that is not .jsonl, .csv or .parquet: {make_call.path().parent / 'README.txt'}" \
+        in result.text
+
+
+def test_rejection_messages_on_the_terminal_are_masked(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2", utterances=[("6222021234567890128", "您好")])
+    result = invoke("score", "-i", path, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert f"unknown speaker '{mask_text('6222021234567890128')}'" in result.text
+    assert "6222021234567890128" not in result.output
+
+
+def test_score_markup_in_a_bad_value_is_printed_as_it_is(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2", utterances=[("[bold]x[/bold]", "您好")])
+    result = invoke("score", "-i", path, "-o", tmp_path / "out")
+    assert "unknown speaker '[bold]x[/bold]'" in result.text

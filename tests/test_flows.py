@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from scorers.store import read_dataset
-from tests.flow_runner import run_flow
+from tests.flow_runner import run_child, run_flow
 
 
 @pytest.mark.slow
@@ -60,3 +60,29 @@ def test_train_model_flow_writes_a_checkpoint_and_card(tmp_path, prefect_home):
                      prefect_home=prefect_home)
     assert card["data"]["n_examples"] == len(tiny_examples()) and card["name"] == "m"
     assert (tmp_path / "m" / "model.safetensors").is_file() and (tmp_path / "m" / "model_card.json").is_file()
+
+
+_NOTHING_READ = r"""
+import json, sys
+args = json.loads(sys.argv[1])
+from pipelines.flows import nightly_scoring
+state = nightly_scoring(args["input"], args["out"], args["rubric"], return_state=True)
+try:
+    state.result()
+    error = None
+except Exception as err:
+    error = type(err).__name__ + ": " + str(err)
+print("SUMMARY " + json.dumps({"failed": state.is_failed(), "error": error}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_a_night_of_which_nothing_could_be_read_fails_the_flow(tmp_path, prefect_home, make_call,
+                                                                default_rubric_path):
+    path = make_call.raw("{not json")
+    make_call.raw('{"call_id": "X-1"}')
+    result = run_child(_NOTHING_READ, {"input": str(path), "out": str(tmp_path / "out"),
+                                       "rubric": str(default_rubric_path)}, prefect_home=prefect_home)
+    assert result["failed"] is True
+    assert result["error"].startswith("NothingRead: nothing could be read: all 2 records of 1 file were rejected")
+    assert not (tmp_path / "out").exists()
