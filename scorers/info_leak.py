@@ -5,7 +5,10 @@ Three rules, one rule id each so compliance can see which fired:
   (GB 11643 check digit and birth date) or mobile number, in digits, spaced,
   or as spoken numerals. Masked and partial numbers never validate. A mobile
   number listed with a landline ("电话是010-67498258,13699120196") is a
-  place's public contact list, not a person's number.
+  place's public contact list, not a person's number. A number read out in
+  parts over consecutive agent turns ("幺三八洞洞" … "幺三八洞洞洞", an ID in
+  three groups of six) is one too, when the joined digits are a valid number
+  (:func:`scorers.numbers.split_numbers`); the finding is at its last part.
 - ``info_leak.solicit_secret``: the agent asks for a password, SMS code or
   CVV, or presses for it again right after asking.
 - ``info_leak.third_party``: the caller said the account is someone else's
@@ -22,7 +25,7 @@ from pathlib import Path
 from scorers.call import Call
 from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set
 from scorers.finding import VIOLATION, Finding
-from scorers.numbers import classify, find_runs, mask_text
+from scorers.numbers import classify, find_runs, mask_utterances, split_numbers
 from scorers.over_promise import CLAUSE
 
 NUMBER_KINDS = {"card": "银行卡号", "id": "身份证号", "mobile": "手机号"}
@@ -127,6 +130,8 @@ class InfoLeakScorer:
         return None
 
     def __call__(self, call: Call) -> list[Finding]:
+        turns = [(u.speaker, u.text) for u in call.utterances]
+        evidence = mask_utterances(turns)  # a number split over several turns is masked in each of them
         findings = []
         third_party = False
         last_solicit = -10  # agent-turn counter of the last request for a secret
@@ -151,6 +156,14 @@ class InfoLeakScorer:
                 hit = (*span, "info_leak.third_party", "向非本人透露账户信息", 0.75)
             if hit:
                 start, end, rule, detail, confidence = hit
-                findings.append(Finding(self.criterion, VIOLATION, i, start, end, mask_text(u.text), rule,
+                findings.append(Finding(self.criterion, VIOLATION, i, start, end, evidence[i], rule,
                                         confidence=confidence, detail=detail))
-        return findings
+        whole = {f.utterance_index for f in findings if f.rule_id == "info_leak.full_number"}
+        for number in split_numbers(turns):
+            last, run = number.parts[-1]
+            if call.utterances[last].is_agent and last not in whole:
+                whole.add(last)
+                findings.append(Finding(self.criterion, VIOLATION, last, run.start, run.end, evidence[last],
+                                        "info_leak.full_number", confidence=0.9,
+                                        detail=f"坐席分{len(number.parts)}句说出完整{NUMBER_KINDS[number.kind]}"))
+        return sorted(findings, key=lambda f: f.utterance_index)

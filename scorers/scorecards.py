@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from scorers.finding import VIOLATION
-from scorers.numbers import mask_text
+from scorers.numbers import mask_text, mask_utterances
 from scorers.rubric import Rubric
 from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema
 from scorers.scoring import ScoredCall, finding_id
@@ -37,10 +37,18 @@ def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=calls_schema(rubric.criterion_ids))
 
 
+def _evidence(evidence: str, text: str, masked_in_call: str) -> str:
+    """The masked evidence: the utterance masked along with its neighbours when it is the utterance."""
+    masked = mask_text(evidence)
+    return masked_in_call if masked == mask_text(text) else masked
+
+
 def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
     rows, dates = [], []
     for s in scored:
         c = s.call
+        # masked per call, not per utterance: a number read out over several turns is masked in each
+        evidence = mask_utterances([(u.speaker, u.text) for u in c.utterances]) if s.findings else []
         for f in s.findings:
             u = c.utterances[f.utterance_index]
             rows.append({"finding_id": finding_id(c.call_id, f), "call_id": c.call_id, "agent_id": c.agent_id,
@@ -48,7 +56,7 @@ def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
                          "utterance_index": f.utterance_index, "speaker": u.speaker, "start_ms": u.start_ms,
                          "span_start": f.span_start, "span_end": f.span_end,
                          # scorers mask already; masking again here guards every future scorer
-                         "evidence": mask_text(f.evidence), "detail": mask_text(f.detail), "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
+                         "evidence": _evidence(f.evidence, u.text, evidence[f.utterance_index]), "detail": mask_text(f.detail), "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
                          "confidence": f.confidence, "points": f.points, "basis": f.basis,
                          "counted": f.counted, "rubric_id": s.rubric_id,
                          "rubric_version": s.rubric_version, "started_at": c.started_at})

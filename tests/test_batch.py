@@ -1,5 +1,6 @@
 """batch + store end to end: run_batch on a small night with the default rubric."""
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,7 @@ import pytest
 
 import scorers.store as store
 from scorers.batch import DATASETS, NothingRead, run_batch
-from scorers.normalize import normalize
-from scorers.numbers import find_runs, mask_text
+from scorers.numbers import mask_text
 from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, agents_schema, calls_schema
 from scorers.store import STAGING, StagedWrite, read_dataset
 
@@ -548,27 +548,41 @@ def string_values(out: Path):
         yield "_runs", manifest.name, manifest.read_text(encoding="utf-8")
 
 
-def long_runs(value):
-    return find_runs(value, min_digits=11) + find_runs(normalize(value), min_digits=11)
+# Digits in any writing, independent of scorers.numbers (a checker sharing its code would share its gaps).
+NUMERALS = str.maketrans({**{ch: d for d, chars in {"0": "零〇洞", "1": "一幺壹", "2": "二两兩贰貳", "3": "三叁參",
+                                                   "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七拐柒",
+                                                   "8": "八捌", "9": "九勾玖"}.items() for ch in chars},
+                          **{chr(0xFF10 + i): str(i) for i in range(10)}, "叉": "X"})
+BETWEEN_DIGITS = re.compile(r"[\s\u200b-\u200d\ufeff\-\u2010-\u2015/.,、，－]")
 
 
-def scored_with_numbers(tmp_path, make_call, default_rubric, texts):
+def leaked(value, numbers=(CARD, MOBILE, ID)):
+    """The test's own numbers that ``value`` shows in full, in any writing.
+
+    Exact: it looks for the numbers the calls spoke, not for any long run of digits, so
+    a hex id that happens to hold eleven decimal digits (``part-83254232801e``) is none.
+    """
+    flat = BETWEEN_DIGITS.sub("", value.translate(NUMERALS)).upper()
+    return [n for n in numbers if n in flat]
+
+
+def scored_with_numbers(tmp_path, make_call, default_rubric, texts, file="calls.jsonl"):
     for i, text in enumerate(texts):
         make_call(call_id=f"M-{i}", utterances=[("agent", "您好"), ("customer", f"我的卡又被冻结了,太气人了,{CARD}"),
-                                                 ("agent", text), ("agent", "这个理财保本保收益,稳赚不赔")])
+                                                 ("agent", text), ("agent", "这个理财保本保收益,稳赚不赔")], file=file)
     out = tmp_path / "out"
-    run_batch(make_call.path(), out, default_rubric)
+    run_batch(make_call.path(file), out, default_rubric)
     return out
 
 
 def test_no_full_number_in_any_output(tmp_path, make_call, default_rubric):
-    out = scored_with_numbers(tmp_path, make_call, default_rubric, SPOKEN)
+    # a file name whose hex holds eleven decimal digits, as a batch id may: it is no leaked number
+    out = scored_with_numbers(tmp_path, make_call, default_rubric, SPOKEN, file="part-83254232801e.jsonl")
     findings = read_dataset(out, "findings").to_pylist()
     leaks = [f for f in findings if f["criterion"] == "info_leak"]
     assert len(leaks) == len(SPOKEN), "precondition: every number was flagged as an info leak"
     assert all(f["evidence"] for f in leaks)
-    leaked = [(name, column, value) for name, column, value in string_values(out) if long_runs(value)]
-    assert leaked == []
+    assert [(name, column, value) for name, column, value in string_values(out) if leaked(value)] == []
     assert all(s not in "".join(v for *_, v in string_values(out)) for s in (CARD, MOBILE, ID[:17]))
 
 
@@ -577,7 +591,25 @@ def test_no_full_number_in_outputs_full_width(tmp_path, make_call, default_rubri
     out = scored_with_numbers(tmp_path, make_call, default_rubric, texts)
     leaks = [f for f in read_dataset(out, "findings").to_pylist() if f["criterion"] == "info_leak"]
     assert len(leaks) == 2, "precondition: both numbers were flagged as info leaks"
-    assert [(n, c) for n, c, v in string_values(out) if long_runs(v)] == []
+    assert [(n, c) for n, c, v in string_values(out) if leaked(v)] == []
+
+
+def test_the_leak_check_is_exact():
+    assert leaked("part-83254232801e") == [] and leaked("0925c47b330f2fe7") == []
+    assert leaked("批次 part-13800138000e") == [MOBILE]
+    assert leaked("幺三八 洞洞幺三—八洞洞洞") == [MOBILE] and leaked("138****8000") == []
+
+
+def test_a_number_read_out_over_several_turns_reaches_no_output(tmp_path, make_call, default_rubric):
+    make_call(call_id="S-1", utterances=[("agent", "您好"), ("customer", "我想买理财"),
+                                         ("agent", "这个理财保本保收益,您的手机号是13800"), ("customer", "嗯"),
+                                         ("agent", "138000,对吗?稳赚不赔的")])
+    out = tmp_path / "out"
+    run_batch(make_call.path(), out, default_rubric)
+    findings = sorted(read_dataset(out, "findings").to_pylist(), key=lambda f: f["utterance_index"])
+    assert {2, 4} <= {f["utterance_index"] for f in findings}, "precondition: evidence rows for both parts"
+    assert any(f["criterion"] == "info_leak" and f["utterance_index"] == 4 for f in findings)
+    assert leaked("".join(f["evidence"] for f in findings)) == []  # read row after row
 
 
 def test_ids_holding_a_personal_number_get_a_notice_and_are_stored_as_they_are(tmp_path, make_call, default_rubric):

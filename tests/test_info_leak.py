@@ -1,7 +1,9 @@
 """info_leak: full numbers spoken by the agent, secrets asked for, third-party disclosure."""
 import pytest
 
-from tests.helpers import call_of, hits
+from scorers.normalize import normalize
+from scorers.numbers import find_runs, mask_text
+from tests.helpers import call_of, default_scorer, hits
 
 CARD = "6222021001122334458"  # Luhn-valid
 ID = "11010519491231002X"     # GB 11643 check character X
@@ -108,3 +110,39 @@ def test_phone_lists_are_not_card_or_personal_numbers(agent):
 def test_a_card_number_in_spaced_groups_is_still_one_number():
     call = call_of("C: 帮我核对卡号", "A: 您的卡号是6222 0210 0112 2334 458,对吗?")
     assert hits("info_leak", call, "violation") == [1]
+
+
+@pytest.mark.parametrize("number", [
+    "幺三八六兩六五九幺七五", "138  0013  8000", "138\t0013\t8000", "138\u00a00013\u00a08000", "138\u200b0013\u200b8000",
+    "138\u3000\u30000013\u3000\u30008000", "138—0013—8000", "138/0013/8000", "138.0013.8000", "138 - 0013 - 8000",
+    "幺三拐勾洞洞幺三八洞洞", "陆贰贰贰零贰幺零零幺贰叁肆伍陆柒捌玖陆",
+])
+def test_every_way_of_writing_a_number_is_a_leak_and_masked_in_its_evidence(number):
+    (finding,) = [f for f in default_scorer("info_leak")(call_of("C: 我想办业务", f"A: 您的号码是{number},对吗?"))
+                  if f.outcome == "violation"]
+    assert finding.rule_id == "info_leak.full_number"
+    assert find_runs(finding.evidence) == [] and find_runs(normalize(finding.evidence)) == []
+    assert finding.evidence[finding.span_start:finding.span_end] == mask_text(number)  # the span is the number
+
+
+@pytest.mark.parametrize("turns, where", [
+    (["A: 您预留的手机号是13800", "A: 138000,对吗?"], 2),
+    (["A: 您预留的手机号是幺三八洞洞", "C: 嗯", "A: 幺三八洞洞洞,对吗?"], 3),
+    (["A: 您的身份证号是110105", "A: 194912", "A: 31002X,对吧"], 3),
+])
+def test_a_number_read_out_over_several_turns_is_a_leak(turns, where):
+    call = call_of("C: 我想办业务", *turns)
+    findings = [f for f in default_scorer("info_leak")(call) if f.outcome == "violation"]
+    assert [(f.utterance_index, f.rule_id) for f in findings] == [(where, "info_leak.full_number")]
+    assert "分" in findings[0].detail and "完整" in findings[0].detail
+    f = findings[0]
+    assert f.evidence[f.span_start:f.span_start + 2] == "**"  # masked as a share of the whole number
+
+
+@pytest.mark.parametrize("turns", [
+    ["A: 您尾号是3867", "A: 12月5日到期"],
+    ["A: 我的工号是13800", "A: 13800号文件您看一下"],
+    ["C: 我的手机是13800", "C: 138000", "A: 好的收到"],  # the customer's own number
+])
+def test_short_numbers_in_consecutive_turns_are_no_leak(turns):
+    assert hits("info_leak", call_of("C: 我想办业务", *turns), "violation") == []

@@ -1,8 +1,11 @@
 """numbers: find long numbers in ASR text (any script), tell card/ID/mobile apart, mask them."""
+import re
+
 import pytest
 
 from scorers.normalize import normalize
-from scorers.numbers import classify, digit_text, find_runs, mask_digits, mask_text
+from scorers.numbers import (classify, digit_text, find_runs, mask_digits, mask_text, mask_utterances,
+                             split_numbers)
 
 
 def runs(text, **kw):
@@ -138,14 +141,15 @@ def test_mask_digits(digits, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("卡号6222021001234567896对吗", "卡号6222***********7896对吗"),
-    ("卡号6222 0210 0123 4567 896", "卡号6222***********7896"),
-    ("6222-0210-0123-4567-896", "6222***********7896"),
+    # separators stay, so the masked text is as long as the original (spans still line up)
+    ("卡号6222 0210 0123 4567 896", "卡号6222 **** **** ***7 896"),
+    ("6222-0210-0123-4567-896", "6222-****-****-***7-896"),
     ("六二二二零二幺零零幺二三四五六七八九六", "6222***********7896"),
     ("手机幺三八洞洞幺三八洞洞洞", "手机138****8000"),
     ("手机两三八零零一三八零零零", "手机238****8000"),
     ("身份证11010519491231002X", "身份证1101**********002X"),
     ("身份证11010519491231002叉", "身份证1101**********002X"),
-    ("号码138 0013 8000吗", "号码138****8000吗"),
+    ("号码138 0013 8000吗", "号码138 **** 8000吗"),
     ("两个号码13800138000和13900139000", "两个号码138****8000和139****9000"),
 ])
 def test_mask_text(text, expected):
@@ -177,7 +181,8 @@ def test_no_long_run_survives_masking(text):
 @pytest.mark.parametrize("text", LONG_NUMBERS)
 def test_masked_form_keeps_the_last_four(text):
     (run,) = find_runs(text)[:1]
-    assert run.digits[-4:] in mask_text(text)
+    masked = mask_text(text)
+    assert run.digits[-4:] in masked.replace(" ", "").replace("-", "")  # separators stay where they were
 
 
 @pytest.mark.parametrize("text", LONG_NUMBERS)
@@ -234,3 +239,121 @@ def test_punctuation_between_long_groups_separates_numbers(text, expected):
 def test_separate_numbers_are_masked_separately():
     assert mask_text("电话是59683353,67862009") == "电话是****3353,****2009"
     assert classify(find_runs("电话是59683353,67862009")[0].digits) is None
+
+
+# --------------------------------------------------------------------------- detection and masking agree
+
+MOBILE_WRITTEN = [  # 13800138000 unless noted, written as ASR and agents' notes write it
+    "138  0013  8000",                        # double spaces
+    "138\t0013\t8000",                        # tab
+    "138\u00a00013\u00a08000",                # no-break space
+    "138\u200b0013\u200b8000",                # zero-width space
+    "138\u3000\u30000013\u3000\u30008000",    # two ideographic spaces
+    "138—0013—8000",                          # em dash
+    "138——0013——8000",                        # a Chinese dash (two em dashes)
+    "138/0013/8000",
+    "138.0013.8000",
+    "138 - 0013 - 8000",
+    "138 ／ 0013 ／ 8000",                     # full-width slash
+    "幺三八洞洞幺三八洞洞洞",
+]
+OTHER_WRITINGS = [
+    ("幺三八六兩六五九幺七五", "13862659175", "mobile"),          # Traditional 兩
+    ("幺三拐勾洞洞幺三八洞洞", "13790013800", "mobile"),          # 拐 = 7, 勾 = 9
+    ("陆贰贰贰零贰幺零零幺贰叁肆伍陆柒捌玖陆", "6222021001234567896", "card"),  # 大写
+    ("陸貳貳貳零貳壹零零壹貳參肆伍陸柒捌玖陸", "6222021001234567896", "card"),  # 大写, Traditional
+    ("壹壹零壹零伍壹玖肆玖壹贰叁壹零零贰叉", "11010519491231002X", "id"),
+]
+WRITTEN = [(f"您的号码是{t},对吗", "13800138000", "mobile") for t in MOBILE_WRITTEN] + \
+          [(f"您的号码是{t},对吗", digits, kind) for t, digits, kind in OTHER_WRITINGS]
+
+
+@pytest.mark.parametrize("text, digits, kind", WRITTEN)
+def test_detection_and_masking_see_the_same_number(text, digits, kind):
+    (run,) = find_runs(text)
+    assert (run.digits, classify(run.digits)) == (digits, kind)
+    # detection reads the normalised text, masking the original: the same run in both
+    assert [(r.start, r.end, r.digits) for r in find_runs(normalize(text))] == [(run.start, run.end, run.digits)]
+    masked = mask_text(text)
+    assert find_runs(masked) == [] and find_runs(normalize(masked)) == []
+    assert digits[-4:] in re.sub(r"[^0-9X]", "", masked)  # the last four stay for the reviewer
+
+
+@pytest.mark.parametrize("text, digits, kind", WRITTEN)
+def test_masking_keeps_the_length_so_spans_still_point_at_the_same_text(text, digits, kind):
+    masked = mask_text(text)
+    assert len(masked) == len(text)
+    (run,) = find_runs(text)
+    assert masked[:run.start] == text[:run.start] and masked[run.end:] == text[run.end:]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("13800138000/13900139000", ["13800138000", "13900139000"]),     # a slash between two numbers
+    ("13800138000. 13900139000", ["13800138000", "13900139000"]),
+    ("您的号码13800138000,3天内到账", ["13800138000"]),                 # a full number, then a short one
+    ("2026-11-20 13800138000", ["13800138000"]),                      # a date in front is not part of it
+])
+def test_marks_between_full_numbers_separate_them(text, expected):
+    assert [r.digits for r in find_runs(text)] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "还款12345.67元", "还款1,234,567.89元", "2026.11.20", "2026/11/20", "2026-11-20 13:45", "第1.2.3条",
+    "利率3.85%", "尾号1234。5678元已到账",
+])
+def test_dates_money_and_decimals_stay_readable(text):
+    assert mask_text(text) == text
+
+
+# --------------------------------------------------------------------------- numbers read out over several turns
+
+def turns(*lines):
+    return [({"A": "agent", "C": "customer"}[line[0]], line[3:]) for line in lines]
+
+
+@pytest.mark.parametrize("lines, digits, kind", [
+    (["A: 您预留的手机号是13800", "A: 138000,对吗?"], "13800138000", "mobile"),
+    (["A: 您预留的手机号是幺三八洞洞", "C: 嗯", "A: 幺三八洞洞洞,对吗?"], "13800138000", "mobile"),
+    (["A: 身份证号是110105", "A: 194912", "A: 31002X,对吧"], "11010519491231002X", "id"),
+    (["A: 卡号6222 0210", "A: 嗯,0123 4567", "A: 896"], "6222021001234567896", "card"),
+    (["C: 我手机是138", "C: 0013 8000"], "13800138000", "mobile"),
+])
+def test_a_number_read_out_over_several_turns_is_found(lines, digits, kind):
+    (number,) = split_numbers(turns(*lines))
+    assert (number.digits, number.kind) == (digits, kind)
+
+
+@pytest.mark.parametrize("lines", [
+    ["A: 您尾号是3867", "A: 12月5日到期"],                        # two unrelated short numbers
+    ["A: 我的工号是13800", "A: 13800号文件"],                       # joined, not a valid number
+    ["A: 您预留的手机号是13800", "A: 再见"],
+    ["A: 您预留的手机号是13800", "C: 138000"],                      # another speaker's digits
+    ["A: 您预留的手机号是13800", "C: 我记一下138", "A: 138000"],    # digits between the parts
+    ["A: 号码是13800,您记一下", "A: 138000"],                       # the first part does not end its turn
+    ["A: 13800138000", "A: 1234"],                                  # a full number alone, then a short one
+])
+def test_short_numbers_in_consecutive_turns_are_not_joined_at_random(lines):
+    assert split_numbers(turns(*lines)) == []
+
+
+def test_a_number_read_out_over_several_turns_is_masked_in_each():
+    lines = turns("A: 您预留的手机号是13800", "C: 嗯", "A: 138000,对吗?", "A: 身份证号是110105", "A: 194912",
+                  "A: 31002X,对吧")
+    masked = mask_utterances(lines)
+    assert masked == ["您预留的手机号是138**", "嗯", "**8000,对吗?", "身份证号是1101**", "******", "**002X,对吧"]
+    joined = "".join(re.sub(r"[^0-9X]", "", m) for m in masked)
+    assert "13800138000" not in joined and "11010519491231002X" not in joined
+    assert [len(m) for m in masked] == [len(text) for _, text in lines]
+
+
+def test_masking_turns_alone_is_plain_masking():
+    lines = turns("A: 您尾号是3867", "A: 卡号6222021001234567896", "C: 好")
+    assert mask_utterances(lines) == [mask_text(text) for _, text in lines]
+
+
+def test_digit_text_sees_what_normalisation_would():
+    """Masking maps the original, detection the normalised text: for every character
+    normalisation turns into a numeral (兩 → 两, 貳 → 贰 …) both must see the same digit."""
+    chars = map(chr, [*range(0x3000, 0xA000), *range(0xF900, 0xFB00), *range(0xFF00, 0xFF70)])
+    assert [ch for ch in chars if digit_text(ch) != digit_text(normalize(ch)) and digit_text(normalize(ch)).isdigit()] \
+        == []

@@ -6,6 +6,7 @@ import csv
 import pandas as pd
 import pytest
 
+from scorers.batch import run_batch
 from scorers.reports import build_compliance_report, import_decisions
 from scorers.reports.compliance import CSV_COLUMNS, ordered_queue
 from scorers.reports.reviews import Decision, record_decisions
@@ -108,3 +109,20 @@ def test_queue_renders_in_a_browser(site, tmp_path):
     size, colours = png_colours(shot)
     assert size == (1280, 2000) and len(colours) > 100
     assert (0xC6, 0x28, 0x28) in colours  # the red severity tags
+
+
+def test_queue_csv_cells_never_run_as_formulas(tmp_path, make_call):
+    hostile = {"agent_id": "@SUM(1+1)", "team": '=HYPERLINK("http://x.example","组")'}
+    make_call(call_id="-2+3", utterances=[("customer", "收益怎么样"), ("agent", "+这款您放心,保本保息,收益肯定比存款高。")],
+              **hostile)
+    out = tmp_path / "out"
+    run_batch(make_call.path(), out, load_rubric(REPORTS_RUBRIC))
+    (promise,) = pd.read_parquet(out / "compliance")["finding_id"].tolist()
+    record_decisions(out, [Decision(promise, "confirmed", "=王芳", "-1+1 客户原话")])
+    report = build_compliance_report(out, tmp_path / "queue", RUBRIC)
+    (row,) = read_csv(report.csv)
+    assert row["agent_id"] == "'@SUM(1+1)" and row["team"] == "'" + hostile["team"] and row["call_id"] == "'-2+3"
+    assert row["evidence"].startswith("'+这款") and row["reviewed_by"] == "'=王芳" and row["review_note"] == "'-1+1 客户原话"
+    starts = "=+-@\t\r"
+    assert [(k, v) for k, v in row.items() if v and v[0] in starts] == []
+    assert row["finding_id"] == promise  # ours, untouched: the filled-in CSV still imports

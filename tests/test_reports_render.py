@@ -54,8 +54,31 @@ def test_highlight_marks_the_span_of_the_evidence():
 def test_highlight_never_shows_a_raw_number_even_when_the_evidence_was_not_masked():
     text = f"您的卡号是{CARD}对吧。"
     out = highlight(text, 5, 5 + len(CARD))
-    assert CARD not in out and "6222***********4458" in out and "<mark>" not in out
+    assert CARD not in out and out == Markup("您的卡号是<mark>6222***********4458</mark>对吧。")
     assert highlight(text, None, None) == Markup("您的卡号是6222***********4458对吧。")
+
+
+@pytest.mark.parametrize("number", ["6222 0210 0112 2334 458", "138 - 0013 - 8000", "幺三八六兩六五九幺七五",
+                                    "138\u200b0013\u200b8000"])
+def test_the_highlight_lands_on_the_words_that_fired_after_a_separated_number(number):
+    """Scored the way production scores: the finding's span indexes the utterance, the
+    highlight is drawn on its stored (masked) evidence."""
+    from scorers.call import Call, Utterance
+    from tests.helpers import default_scorer
+
+    text = f"您的号码是{number}，您记一下，这款理财保本保息，收益肯定比存款高。"
+    call = Call("T-1", "A1", [Utterance("customer", "收益怎么样"), Utterance("agent", text)])
+    (promise,) = [f for f in default_scorer("over_promise")(call) if f.outcome == "violation"]
+    out = highlight(promise.evidence, promise.span_start, promise.span_end)
+    assert f"<mark>{text[promise.span_start:promise.span_end]}</mark>" in out
+    assert "保本" in text[promise.span_start:promise.span_end]
+    (leak,) = [f for f in default_scorer("info_leak")(call) if f.outcome == "violation"]
+    marked = highlight(leak.evidence, leak.span_start, leak.span_end)
+    assert marked.startswith("您的号码是<mark>") and marked.count("*") >= 4 and "</mark>，您记一下" in marked
+
+
+def test_traditional_numerals_are_masked_in_every_printed_string():
+    assert render("{{ x }}", x="號碼幺三八六兩六五九幺七五") == "號碼138****9175"
 
 
 def test_a_site_replaces_an_older_report_and_keeps_a_marker(tmp_path):

@@ -9,7 +9,10 @@ Order: severity first (critical, major, minor), then the rule's confidence,
 then the most recent call — what most likely hurts a customer is read first.
 The CSV keeps empty ``decision``, ``reviewer`` and ``note`` columns: filled in
 and imported back with ``callqa review --import queue.csv`` they become
-decisions (see :mod:`scorers.reports.reviews`).
+decisions (see :mod:`scorers.reports.reviews`). Excel and WPS run a cell that
+starts with ``=``, ``+``, ``-`` or ``@`` as a formula, and evidence, notes and
+ids are text from callers, agents and reviewers: every such text cell gets a
+leading apostrophe (shown as text, never run).
 """
 from __future__ import annotations
 
@@ -58,19 +61,27 @@ def ordered_queue(queue: pd.DataFrame) -> pd.DataFrame:
     return queue.drop(columns="_sev").reset_index(drop=True)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "-2+3") is kept as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _csv_text(queue: pd.DataFrame, labels: dict) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in queue.to_dict("records"):
-        writer.writerow([r["rank"], finding_ref(r["finding_id"]), r["status"], r["severity"],
+        writer.writerow(map(csv_cell, [r["rank"], finding_ref(r["finding_id"]), r["status"], r["severity"],
                          f"{float(r['confidence']):.2f}", r["basis"], "yes" if r["counted"] else "no",
                          labels.get(r["criterion"], r["criterion"]),
                          masked(r["rule_id"]), ident(r["agent_id"]), masked(r["team"]),
                          "" if pd.isna(r["started"]) else r["started"].strftime("%Y-%m-%d %H:%M"),
                          ident(r["call_id"]), masked(r["evidence"]), masked(r["detail"]),
                          masked(_text(r["reviewer"])), masked(_text(r["note"])), _text(r["decided_at"])[:19],
-                         "", "", ""])
+                         "", "", ""]))
     return buf.getvalue()
 
 

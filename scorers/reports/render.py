@@ -77,8 +77,9 @@ def rubric_label(rubric, versions: list[str] | None = None) -> Text:
 def highlight(evidence, start, end) -> Markup:
     """The masked evidence sentence with the span that fired in <mark>.
 
-    Spans index the original utterance; when masking changed the text (a long
-    number) the span may no longer line up, so the sentence is shown unmarked.
+    Spans index the original utterance. Masking keeps the length (one ``*`` per
+    hidden digit, separators stay where they were), so a span indexes the masked
+    evidence just the same; a span that does not fit it is not marked.
     """
     text = "" if evidence is None else str(evidence)
     safe = mask_text(text)
@@ -86,9 +87,9 @@ def highlight(evidence, start, end) -> Markup:
         start, end = int(start), int(end)
     except (TypeError, ValueError):
         return Markup(escape(safe))
-    if safe != text or not 0 <= start < end <= len(text):
+    if not 0 <= start < end <= len(safe):
         return Markup(escape(safe))
-    return Markup(f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}")
+    return Markup(f"{escape(safe[:start])}<mark>{escape(safe[start:end])}</mark>{escape(safe[end:])}")
 
 
 def score(value, digits: int = 1) -> Text:
