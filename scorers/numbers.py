@@ -52,9 +52,11 @@ _CHECK_CHARACTER = re.compile(rf"{_SPACE}*[-\u2010-\u2015]?{_SPACE}*[xX叉]$")
 # is two phone numbers); between short groups it is the pause of a number read out in parts
 # ("138、0013、8000"). Spaces and dashes never split one.
 _HARD_SEPARATOR = re.compile(rf"{_SPACE}*[,、/.]{_SPACE}*")
-# Dates, money and decimals are not personal numbers: 2026-11-20, 2026.11.20, 12,000, 1,234,567.89 and
+# Dates, money and decimals are not personal numbers: 2026-11-20, 2026.11.20, 20/11/2026, 12,000, 1,234,567.89 and
 # 12345.67 stay readable. A date in front of a number ("2026-11-20 13800138000") is cut off.
-_DATE = rf"(?:19|20)[0-9]{{2}}((?!(?:[0-9]|$)){_SEP})[01]?[0-9]\1[0-3]?[0-9](?![0-9])"  # a separator, not none
+# Year first (2026-11-20), or day or month first as spreadsheets write it (20/11/2026, 11/20/2026).
+_DATE = (rf"(?:(?:19|20)[0-9]{{2}}((?!(?:[0-9]|$)){_SEP})[01]?[0-9]\1[0-3]?[0-9]"  # a separator, not none
+         rf"|[0-3]?[0-9]((?!(?:[0-9]|$)){_SEP})[0-3]?[0-9]\2(?:19|20)[0-9]{{2}})(?![0-9])")
 _DATE_PREFIX = re.compile(rf"{_DATE}(?:{_SEP}(?=[0-9])|$)")
 _NOT_PERSONAL = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?|[0-9]+\.[0-9]{1,2}")
 

@@ -298,7 +298,7 @@ def test_marks_between_full_numbers_separate_them(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "还款12345.67元", "还款1,234,567.89元", "2026.11.20", "2026/11/20", "2026-11-20 13:45", "第1.2.3条",
+    "还款12345.67元", "还款1,234,567.89元", "2026.11.20", "2026/11/20", "2026-11-20 13:45", "20/11/2026 09:00", "11/20/2026", "第1.2.3条",
     "利率3.85%", "尾号1234。5678元已到账",
 ])
 def test_dates_money_and_decimals_stay_readable(text):
