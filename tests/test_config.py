@@ -156,3 +156,23 @@ def test_patterns_are_normalised_but_their_escapes_keep_their_meaning(pattern, t
     from scorers.normalize import normalize
 
     assert (PatternSet([pattern]).search(normalize(text)) is not None) is hit
+
+
+def test_pattern_set_prefilter_finds_what_trying_every_pattern_finds():
+    """The Aho-Corasick prefilter only skips patterns that cannot match: same answers as a plain loop."""
+    import re as _re
+
+    patterns = ["保本(保息)?", r"(?<!不)稳赚", r"一定(能|会)(批|到账)", r"\d{4}", r"[您你]放心", "(?i)ok了", ".{2}收益"]
+    ps = PatternSet(patterns)
+    plain = [_re.compile(p) for p in patterns]
+    texts = ["这款产品保本保息", "不稳赚", "稳赚不赔", "肯定能批", "一定能批下来", "尾号1234", "您放心吧", "OK了",
+             "年化收益很高", "", "好的", "一定会到账,您放心"]
+    for text in texts:
+        for pos, end in ((0, None), (1, None), (0, 3), (2, 5)):
+            stop = len(text) if end is None else end
+            hits = [m for m in (r.search(text, pos, stop) for r in plain) if m is not None]
+            want = min(hits, key=lambda m: m.start()) if hits else None
+            got = ps.search(text, pos, end)
+            assert (got and (got.start(), got.group())) == (want and (want.start(), want.group())), (text, pos, end)
+        assert [m.group() for m in ps.finditer(text)] == [m.group() for m in sorted(
+            (m for r in plain for m in r.finditer(text)), key=lambda m: m.start())]

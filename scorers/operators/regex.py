@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from scorers.config import PatternSet, normalize_pattern
 from scorers.empathy import first_unexcluded
 from scorers.operators.base import Condition, Context, Hit, Hits, Where
-from scorers.operators.prefilter import Prefilter
+from scorers.prefilter import Prefilter
 
 
 def patterns_of(value: Any, where: Where) -> PatternSet:

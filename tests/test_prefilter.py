@@ -10,7 +10,7 @@ import yaml
 from scorers.call import Call, Utterance
 from scorers.normalize import normalize
 from scorers.operators import Context
-from scorers.operators.prefilter import Prefilter, required_words
+from scorers.prefilter import Prefilter, required_words
 from tests.op_helpers import RUBRICS, condition, dialogue, evaluate
 
 from re import _constants as C, _parser as sre_parse  # Python 3.11, as the prefilter itself
