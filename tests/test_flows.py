@@ -60,3 +60,36 @@ def test_train_model_flow_writes_a_checkpoint_and_card(tmp_path, prefect_home):
                      prefect_home=prefect_home)
     assert card["data"]["n_examples"] == len(tiny_examples()) and card["name"] == "m"
     assert (tmp_path / "m" / "model.safetensors").is_file() and (tmp_path / "m" / "model_card.json").is_file()
+
+
+_BUSY_OR_EMPTY = r"""
+import json, sys
+args = json.loads(sys.argv[1])
+from pipelines.flows import nightly_scoring
+try:
+    nightly_scoring(args["input"], args["out"], args["rubric"])
+except Exception as err:
+    print("SUMMARY " + json.dumps({"error": type(err).__name__, "message": str(err)}))
+else:
+    print("SUMMARY " + json.dumps({"error": None}))
+"""
+
+
+@pytest.mark.slow
+def test_nightly_flow_takes_the_output_lock_and_refuses_an_emptied_input(tmp_path, prefect_home, make_call,
+                                                                          default_rubric_path):
+    from scorers.store import Store
+    from tests.flow_runner import run_child
+
+    path = make_call(call_id="F-1")
+    out = tmp_path / "out"
+    args = {"input": str(path), "out": str(out), "rubric": str(default_rubric_path)}
+    with Store(out).acquire():  # another run is writing
+        result = run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)
+    assert result["error"] == "OutputBusy", result
+    assert read_dataset(out, "calls") is None
+    assert run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)["error"] is None
+    path.write_text("", encoding="utf-8")  # the same night delivered again, empty
+    result = run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)
+    assert result["error"] == "NothingToScore" and "nothing was changed" in result["message"], result
+    assert read_dataset(out, "calls").column("call_id").to_pylist() == ["F-1"]
