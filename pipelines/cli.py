@@ -4,8 +4,10 @@ Exit codes, for schedulers:
   0  every record scored
   3  the batch was scored, but some records were rejected (see OUT/rejected/)
   2  nothing was scored: bad arguments, no input found, input of which not one
-     call could be read, an invalid rubric, or another run is writing to the
-     same output folder (retry later)
+     call could be read, a re-delivery with fewer calls (without --replace), or
+     an invalid rubric; nothing in OUT was changed
+  4  output busy: another run is writing to the same output folder; nothing
+     was done (retry later)
   1  the run failed unexpectedly; no partial output was committed
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rich.table import Table
 from pipelines.report_cli import report_app, review_command
 from pipelines.train_cli import review_corpus_command, train_command
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Score every customer-service call of the night against the bank's service rubric.")
@@ -33,6 +35,8 @@ console = Console(stderr=True)
 out_console = Console()
 
 
+REPLACE_HELP = ("store a re-delivery even though it lacks calls the last run of the same input stored "
+                "(they are dropped); without it such a run changes nothing and exits 2")
 RUBRIC_HELP = "score every call with this rubric (default: route each call by rubrics/routing.yaml)"
 ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/routing.yaml)"
 
@@ -73,6 +77,8 @@ def print_summary(summary) -> None:
                       f"days: {', '.join(summary.dates) or '-'}   time: {summary.seconds:.1f}s")
     for notice in summary.notices:
         out_console.print(f"  [yellow]notice[/yellow] {escape(notice)}")
+    for message in summary.warnings:
+        out_console.print(f"  [yellow]warning[/yellow] {escape(message)}", soft_wrap=True)
     for message in summary.rejections[:10]:
         out_console.print(f"  [yellow]rejected[/yellow] {escape(message)}")
     if summary.rejected > 10:
@@ -81,6 +87,11 @@ def print_summary(summary) -> None:
     for name, path in summary.outputs().items():
         if Path(path).exists():  # only folders there are (no rejected/ on a clean night)
             out_console.print(f"  {name:<11}{escape(path)}")
+
+
+def _busy(err: Exception) -> typer.Exit:
+    console.print(f"[red]output busy[/red] {err}")
+    return typer.Exit(EXIT_BUSY)
 
 
 def exit_code(summary) -> int:
@@ -94,6 +105,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
           routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
           rules_only: bool = typer.Option(False, "--rules-only", help="ignore the rubrics' model settings: "
                                           "score with the rules alone (to compare, or while retraining)"),
+          replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
     """Score a batch directly, without the orchestrator."""
     from scorers.batch import run_batch
@@ -106,13 +118,12 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
         task = bar.add_task("score", total=None)
         try:
             summary = run_batch(input, out, loaded_rubric, progress=lambda n: bar.advance(task, n),
-                                on_loaded=lambda b: bar.update(task, total=len(b.calls)))
+                                on_loaded=lambda b: bar.update(task, total=len(b.calls)), replace=replace)
         except InputError as err:
             console.print(f"[red]input error[/red] {escape(str(err))}")
             raise typer.Exit(EXIT_UNUSABLE)
         except OutputBusy as err:
-            console.print(f"[red]output busy[/red] {err}")
-            raise typer.Exit(EXIT_UNUSABLE)
+            raise _busy(err)
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
 
@@ -121,21 +132,31 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
 def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.parquet file, a folder or a glob"),
             out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
             rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
-            routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP)) -> None:
+            routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
+            replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
-    from pipelines.flows import run_nightly
     from scorers.ingest import InputError
-    from scorers.store import OutputBusy
+    from scorers.store import OutputBusy, OutputLock
 
     _load_router(rubric, routing)  # fail fast, before the orchestrator starts
+    probe = OutputLock(out)  # and before Prefect's temporary server starts; the flow itself takes the lock
     try:
-        summary = run_nightly(input, out, rubric, routing)
+        if not probe.try_acquire():
+            raise _busy(OutputBusy(f"{out}: another callqa run{probe._holder()} is writing here; "
+                                   f"try again when it has finished"))
+    except OSError as err:
+        console.print(f"[red]output error[/red] {out}: {err.strerror}")
+        raise typer.Exit(EXIT_UNUSABLE)
+    probe.release()
+    from pipelines.flows import run_nightly
+
+    try:
+        summary = run_nightly(input, out, rubric, routing, replace=replace)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
     except OutputBusy as err:
-        console.print(f"[red]output busy[/red] {err}")
-        raise typer.Exit(EXIT_UNUSABLE)
+        raise _busy(err)
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
 

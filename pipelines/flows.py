@@ -1,8 +1,11 @@
 """Prefect flows: the nightly scoring job as the process reads.
 
-discover → load and validate → score (in chunks) → write → aggregate, and
-nothing becomes visible until the last step commits; then the HTML reports
-(OUT/reports/agents, OUT/reports/compliance) are rendered from what was committed.
+lock OUT → discover → load and validate → check the delivery → score (in
+chunks) → write → aggregate, and nothing becomes visible until the last step
+commits; then the HTML reports (OUT/reports/agents, OUT/reports/compliance)
+are rendered from what was committed, still under the lock (no other run
+changes the scorecards while they are read). The lock comes first, so a
+second run on the same OUT fails at once ("output busy"), not after scoring.
 Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
 same code runs without Prefect (``callqa score``). Runs locally with no server
 (Prefect starts a temporary one); chunks are the unit a Dask task runner
@@ -29,6 +32,7 @@ from scorers import batch as steps  # noqa: E402
 from scorers.call import Call  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
+from scorers.store import OutputLock, Store  # noqa: E402
 
 CHUNK_SIZE = 2000
 
@@ -70,9 +74,11 @@ def score_chunk(calls: list[Call], rubric_path: str | None, routing_path: str | 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
 def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str | None,
-                     routing_path: str | None = None) -> steps.StagedBatch:
+                     routing_path: str | None = None, lock: OutputLock | None = None,
+                     warnings: list[str] | None = None) -> steps.StagedBatch:
     """Stage calls, findings, compliance and rejected records; nothing is visible yet."""
-    return steps.stage_batch(Path(out), loaded, scored, router_at(rubric_path, routing_path))
+    return steps.stage_batch(Path(out), loaded, scored, router_at(rubric_path, routing_path), lock=lock,
+                             warnings=warnings)
 
 
 @task(cache_policy=NO_CACHE)
@@ -96,26 +102,37 @@ def render_reports(out: str, rubric_path: str) -> list[str]:
 
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
-                    routing_path: str | None = None) -> steps.BatchSummary:
+                    routing_path: str | None = None, replace: bool = False) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
     ``rubric_path`` scores every call with one rubric; without it each call gets the rubric
     ``routing_path`` (default: rubrics/routing.yaml) routes its team or channel to.
+    ``replace``: store a re-delivery that lacks calls its last run stored (see
+    :func:`scorers.batch.check_delivery`); without it such a run fails and changes nothing.
     """
+    with Store(out).acquire() as lock:  # OutputBusy: another run writes here; the flow run fails at once
+        return _nightly(input_path, out, rubric_path, routing_path, replace, lock)
+
+
+def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, replace: bool,
+             lock: OutputLock) -> steps.BatchSummary:
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
     loaded = load_and_validate(input_path)
     # not inside the retried task: a night of which nothing could be read fails the run at once
-    steps.require_calls(loaded)
+    warnings = steps.check_delivery(out, loaded, router_at(rubric_path, routing_path), replace)
+    for warning in warnings:
+        logger.warning("%s", warning)
     chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there
     confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
     futures = [score_chunk.submit(quote(chunk), rubric_path, routing_path, quote(confirmed)) for chunk in chunks]
     scored = [s for future in futures for s in future.result()]
-    staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path)
+    staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path, quote(lock),
+                              warnings)
     try:
         summary = aggregate_agents(quote(staged), rubric_path, routing_path)
     except BaseException:
@@ -135,11 +152,34 @@ def _resolved(path: Path | str | None) -> str | None:
 
 
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
-                routing_path: Path | str | None = None) -> steps.BatchSummary:
+                routing_path: Path | str | None = None, replace: bool = False) -> steps.BatchSummary:
     started = time.perf_counter()
-    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path))
+    temporary_server_dies_with_us()
+    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def temporary_server_dies_with_us() -> None:
+    """Start Prefect's temporary server (as the first flow call would) and have it end with this process.
+
+    Prefect stops it at exit, but a process killed with SIGKILL runs no exit
+    code: the server would run on forever. A small watcher (:func:`scorers.lifetime.reap_with_me`)
+    stops it when this process is gone, however it ended. Nothing to do when a
+    server is configured (``PREFECT_API_URL``).
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from scorers.lifetime import reap_with_me
+
+    server = SubprocessASGIServer()  # one per process: the flow's client finds this one running
+    server.start()
+    if server.server_process is not None:
+        reap_with_me([server.server_process.pid])
 
 
 def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,

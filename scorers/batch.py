@@ -10,6 +10,11 @@ different rubrics have different criterion columns, so ``calls/``,
 ``findings/`` and ``compliance/`` get one file per rubric per batch and day,
 and ``agents/`` one file per rubric per day; readers unify the schemas
 (:func:`scorers.store.read_dataset`).
+
+A delivery never silently deletes a scored night: an input that yields no
+call is refused (:class:`NothingRead`), and a re-delivery of the same
+input that lacks calls its last run stored (a truncated file) is refused
+unless the caller confirms with ``replace=True`` (:func:`check_delivery`).
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from scorers.rubric import Rubric
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
                                 findings_table)
 from scorers.scoring import ScoredCall, score_call
-from scorers.store import StagedWrite
+from scorers.store import OutputLock, StagedWrite, Store
 
 DATASETS = ("calls", "findings", "compliance", "agents", "rejected")
 
@@ -71,9 +76,36 @@ class BatchSummary:
     rejections: list[str] = field(default_factory=list)  # messages, no record content
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)  # files skipped, files read in another encoding
+    warnings: list[str] = field(default_factory=list)  # e.g. calls a confirmed re-delivery dropped
 
     def outputs(self) -> dict[str, str]:
         return {name: str(self.out / name) for name in DATASETS}
+
+
+class ShrunkDelivery(InputError):
+    """A re-delivery lacks calls that the last run of the same input stored (truncated?)."""
+
+
+def check_delivery(out: str | Path, batch: LoadedBatch, rubric: Rubric | Router, replace: bool = False) -> list[str]:
+    """Refuse a delivery that would delete scored calls by accident; the warnings of one confirmed with ``replace``.
+
+    Run under the output lock, before scoring. The calls of a re-delivery
+    replace everything its earlier run stored (the batch's files), so a file
+    that became empty or was cut short would delete the rest of the night.
+    """
+    require_calls(batch, out)
+    files = ", ".join(str(f) for f in batch.files)
+    router = as_router(rubric)
+    stored = Store(out).batch_call_ids({batch_key(batch.files, r) for r in router.rubrics})
+    missing = stored - {c.call_id for c in batch.calls}
+    if not missing:
+        return []
+    what = (f"{files}: {len(missing)} of the {len(stored)} calls stored from this input last time are not in it "
+            f"now ({len(batch.calls)} calls read)")
+    if not replace:
+        raise ShrunkDelivery(f"{what} — a truncated or partial re-delivery? Nothing was changed in {out}; "
+                             f"pass --replace to store it anyway and drop those calls")
+    return [f"{what}; --replace: they are dropped from {out}"]
 
 
 def load_batch(input_path: str | Path) -> LoadedBatch:
@@ -96,18 +128,21 @@ def _holds_personal_number(identifier: str) -> bool:
     return any(classify(run.digits) for run in find_runs(identifier, min_digits=11))
 
 
-def require_calls(batch: LoadedBatch) -> LoadedBatch:
-    """``batch``, or :class:`NothingRead` when it holds no call at all (the reasons of its first rejections)."""
+def require_calls(batch: LoadedBatch, out: str | Path | None = None) -> LoadedBatch:
+    """``batch``, or :class:`NothingRead` when it holds no call at all (the reasons of its first rejections).
+
+    Storing such a batch would only delete what earlier runs of the same input stored."""
     if batch.calls:
         return batch
     files = f"{len(batch.files)} file{'s' * (len(batch.files) != 1)}"
+    unchanged = f"; nothing was changed in {out}" if out is not None else ""
     if not batch.rejections:
         raise NothingRead(f"nothing could be read: no records in {files} "
-                          f"({', '.join(printable(str(f)) for f in batch.files[:3])})")
+                          f"({', '.join(printable(str(f)) for f in batch.files[:3])}){unchanged}")
     first = "; ".join(r.message() for r in batch.rejections[:3])
     more = f" (and {len(batch.rejections) - 3} more)" if len(batch.rejections) > 3 else ""
     raise NothingRead(f"nothing could be read: all {len(batch.rejections)} records of {files} were rejected: "
-                      f"{first}{more}")
+                      f"{first}{more}{unchanged}")
 
 
 def confirmed_findings(out: str | Path) -> frozenset[str]:
@@ -177,13 +212,16 @@ class StagedBatch:
 
 
 def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
-                started: float | None = None) -> StagedBatch:
-    """Stage calls, findings, compliance and rejected records of the batch, one file set per rubric."""
+                started: float | None = None, lock: OutputLock | None = None,
+                warnings: list[str] | None = None) -> StagedBatch:
+    """Stage calls, findings, compliance and rejected records of the batch, one file set per rubric.
+
+    ``lock``: the output lock the run took before scoring (else the writer takes one now)."""
     router = as_router(rubric)
     stems = {r.id: batch_key(batch.files, r) for r in router.rubrics}
-    writer = StagedWrite(Path(out))
+    writer = StagedWrite(Path(out), lock=lock)
     try:
-        replace = {(s.call.call_id, s.rubric_id) for s in scored}
+        replace = {(s.call.call_id,) for s in scored}  # a call's rows of any rubric: it is stored once
         days: set[date] = set()
         for r in router.rubrics:
             group = [s for s in scored if s.rubric_id == r.id]
@@ -213,6 +251,7 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
         else:
             writer.delete(rejected)
         summary = summarize(writer.run_id, Path(out), batch, scored, router, started)
+        summary.warnings = list(warnings or [])
         return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d}, router)
     except BaseException:
         writer.abort()
@@ -260,14 +299,16 @@ def commit_batch(staged: StagedBatch) -> BatchSummary:
     staged.writer.commit({"run_id": staged.writer.run_id, "batch": staged.stem, "rubric": s.rubric,
                           "files": s.files, "calls_scored": s.calls_scored, "rejected": s.rejected,
                           "dates": s.dates, "violations": s.violations, "notices": s.notices,
+                          "warnings": s.warnings,
                           "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     return s
 
 
 def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
-                started: float | None = None) -> BatchSummary:
+                started: float | None = None, lock: OutputLock | None = None,
+                warnings: list[str] | None = None) -> BatchSummary:
     """Stage every output of the batch, agents included, then commit them together."""
-    staged = stage_batch(out, batch, scored, rubric, started)
+    staged = stage_batch(out, batch, scored, rubric, started, lock, warnings)
     try:
         stage_agents(staged, rubric)
         return commit_batch(staged)
@@ -305,15 +346,26 @@ def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCal
 
 def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
               progress: Callable[[int], None] | None = None,
-              on_loaded: Callable[[LoadedBatch], None] | None = None) -> BatchSummary:
+              on_loaded: Callable[[LoadedBatch], None] | None = None, replace: bool = False,
+              lock: OutputLock | None = None) -> BatchSummary:
     """Score every call under ``input_path`` and write the scorecards under ``out``.
 
     ``rubric``: one rubric for every call, or a :class:`Router` (``rubrics/routing.yaml``) that picks
-    each call's rubric by team or channel.
+    each call's rubric by team or channel. The output lock is taken first (or ``lock``, already held):
+    a second run on the same ``out`` fails at once with :class:`~scorers.store.OutputBusy`, not after
+    scoring. ``replace``: store a re-delivery that lacks calls its last run stored (:func:`check_delivery`).
     """
     started = time.perf_counter()
-    batch = require_calls(load_batch(input_path))
-    if on_loaded:
-        on_loaded(batch)
-    scored = score_calls(batch.calls, rubric, progress, confirmed_findings(out))
-    return write_batch(Path(out), batch, scored, rubric, started)
+    own = lock is None
+    if own:
+        lock = Store(out).acquire()
+    try:
+        batch = load_batch(input_path)
+        if on_loaded:
+            on_loaded(batch)
+        warnings = check_delivery(out, batch, rubric, replace)
+        scored = score_calls(batch.calls, rubric, progress, confirmed_findings(out))
+        return write_batch(Path(out), batch, scored, rubric, started, lock, warnings)
+    finally:
+        if own:
+            lock.release()

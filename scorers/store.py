@@ -1,23 +1,38 @@
-"""Writing scorecards so that a crash never leaves half an output.
+"""The output folder (OUT): one writer at a time, readers never see half a commit.
 
 Everything a run writes goes first to ``OUT/_staging/<run>/`` (readers skip
-names starting with ``_``). Commit writes a journal of the planned moves, then
-moves each file into place with an atomic rename, then removes the journal. A
-run that dies part-way through the moves leaves its journal and staged files
-behind; the next run rolls that commit forward before doing anything else, so
-the datasets never stay half updated. A run that dies before commit leaves
-nothing visible; its staging folder is removed by the next run.
+names starting with ``_``). Commit writes a journal of the planned moves,
+removes ``OUT/_SUCCESS``, moves each file into place with an atomic rename,
+records the run in ``_runs/``, writes ``_SUCCESS`` again (the run id) and only
+then removes the journal. A run that dies part-way through the moves leaves
+its journal and staged files behind, and no ``_SUCCESS``; the next writer,
+and any reader that can take the lock (:meth:`Store.read`), rolls that commit
+forward first, so nobody reads a half-updated folder. A run that dies before
+commit leaves nothing visible; its staging folder is removed by the next run.
+
+One writer: :class:`OutputLock` is an OS lock (``flock``) on ``OUT/_lock``. The
+kernel drops it when its holder dies, however it dies, so a lock is never
+stale and the file is never deleted (deleting it would let a second writer in
+beside one still running). Runs take it *before* they score, so a second run
+fails at once with :class:`OutputBusy` instead of after minutes of scoring.
 
 Files are named by the batch (its sources and rubric), so scoring the same
-input again replaces its files; rows of the same calls in any other file of a
-dataset (any day) are removed in the same commit, so a call never counts twice.
+input again replaces its files; rows of the same calls (keyed on ``call_id``,
+whatever rubric scored them) in any other file of a dataset, any day, are
+removed in the same commit, so a call never counts twice.
+
+:class:`Store` is the small interface the rest of callqa uses (lock, stage,
+read, what a batch stored); how files are laid out stays behind it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,60 +47,231 @@ from scorers.schemas import PARTITION
 STAGING = "_staging"
 JOURNAL = "journal.json"
 LOCK = "_lock"
+SUCCESS = "_SUCCESS"
+RUNS = "_runs"
+KEY = ("call_id",)  # a call's identity: re-scoring it (any rubric, any file, any day) replaces its rows
 
 
 class OutputBusy(RuntimeError):
     """Another run is writing to the same output folder."""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class StoreInconsistent(RuntimeError):
+    """An interrupted commit is pending and this reader cannot finish it (busy or read-only folder)."""
 
 
-def acquire_lock(out: Path) -> Path:
-    """One writer per output folder: a second run would clear the first one's staging."""
-    lock = out / LOCK
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
+_HELD: "weakref.WeakSet[OutputLock]" = weakref.WeakSet()
+
+
+def _forget_locks_in_child() -> None:
+    """A forked child shares its parent's lock; it must neither keep it alive after the parent dies
+    nor release it: close its copy of the descriptor (never ``LOCK_UN``, which would free the parent's)."""
+    for lock in list(_HELD):
+        if lock._fd is not None:
             try:
-                holder = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                holder = 0
-            if holder and _pid_alive(holder):  # this process too: a writer not yet committed
-                raise OutputBusy(f"{out}: another callqa run (pid {holder}) is writing here; "
-                                 f"wait for it or remove {lock} if it is gone") from None
-            lock.unlink(missing_ok=True)  # stale: its process is gone
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        return lock
-    raise OutputBusy(f"{out}: could not take {lock}")
+                os.close(lock._fd)
+            except OSError:
+                pass
+            lock._fd = None
+    _HELD.clear()
 
 
-def read_dataset(root: Path | str, name: str) -> pa.Table | None:
-    """A whole scorecard dataset (``calls``, ``findings``, ...) with ``call_date`` restored.
+os.register_at_fork(after_in_child=_forget_locks_in_child)
 
-    Files of calls scored with different rubrics have different criterion
-    columns (``calls/``, ``agents/``): the dataset is read with the union of
-    their schemas, a column a file lacks comes back null for its rows.
+
+class OutputLock:
+    """The exclusive right to write one output folder: ``flock`` on ``OUT/_lock``.
+
+    Not re-entrant: a second lock on the same folder fails even in the same
+    process (a second writer there would be just as harmful). Pass a held lock
+    on (``StagedWrite(out, lock=...)``) instead of taking another.
     """
-    path = Path(root) / name
-    files = sorted(f for f in path.rglob("*.parquet") if not any(p.startswith(("_", ".")) for p in
-                                                                  f.relative_to(path).parts)) if path.is_dir() else []
+
+    def __init__(self, out: Path | str):
+        self.out = Path(out)
+        self.path = self.out / LOCK
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; False when another run holds it."""
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path}: already held by this lock object")
+        self.out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        _HELD.add(self)
+        os.ftruncate(fd, 0)  # who holds it, for the "busy" message of the next one
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return True
+
+    def acquire(self) -> "OutputLock":
+        if not self.try_acquire():
+            raise OutputBusy(f"{self.out}: another callqa run{self._holder()} is writing here; "
+                             f"try again when it has finished")
+        return self
+
+    def _holder(self) -> str:
+        try:
+            pid = int(self.path.read_text(encoding="ascii").split()[0])
+        except (OSError, ValueError, IndexError):
+            return ""
+        return f" (pid {pid})"
+
+    def release(self) -> None:
+        """Closing the descriptor frees the lock; the file stays (see the module docstring)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            _HELD.discard(self)
+            os.close(fd)
+
+    def __enter__(self) -> "OutputLock":
+        return self if self.held else self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def check(self, out: Path) -> None:
+        if not self.held:
+            raise RuntimeError(f"{self.path}: the output lock passed on is not held")
+        if self.out.resolve() != Path(out).resolve():
+            raise RuntimeError(f"the output lock passed on is for {self.out}, not {out}")
+
+
+def acquire_lock(out: Path) -> OutputLock:
+    """One writer per output folder (raises :class:`OutputBusy`); release it with ``.release()``."""
+    return OutputLock(out).acquire()
+
+
+def _data_files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return []
+    return sorted(f for f in path.rglob("*.parquet")
+                  if not any(p.startswith(("_", ".")) for p in f.relative_to(path).parts))
+
+
+def _read_files_of(path: Path) -> pa.Table | None:
+    files = _data_files(path)
     if not files:
         return None
     schema = pa.unify_schemas([pq.read_schema(f) for f in files] + [PARTITION], promote_options="permissive")
-    dataset = ds.dataset(str(path), format="parquet", schema=schema,
-                         partitioning=ds.partitioning(PARTITION, flavor="hive"))
+    dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema,
+                         partitioning=ds.partitioning(PARTITION, flavor="hive"), partition_base_dir=str(path))
     return dataset.to_table()
+
+
+class Store:
+    """One output folder: the lock, staged writes, consistent reads.
+
+    ``read`` never returns a half-applied commit: a pending journal is rolled
+    forward first (when the lock is free), and a read that overlapped a commit
+    (``_SUCCESS`` changed or a journal appeared meanwhile) is done again.
+    """
+
+    def __init__(self, out: Path | str, wait_s: float = 30.0):
+        self.out = Path(out)
+        self.wait_s = wait_s  # how long a reader waits for a running commit to finish
+
+    def lock(self) -> OutputLock:
+        """An unheld lock: ``with store.lock():`` or ``.acquire()``."""
+        return OutputLock(self.out)
+
+    def acquire(self) -> OutputLock:
+        """What a run does first: take the lock (:class:`OutputBusy` if held), then finish any
+        interrupted commit, so what it reads before staging (stored calls, reviews) is whole."""
+        lock = self.lock().acquire()
+        try:
+            recover(self.out, lock)
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    def stage(self, lock: OutputLock | None = None) -> "StagedWrite":
+        return StagedWrite(self.out, lock=lock)
+
+    def recover(self, lock: OutputLock | None = None) -> list[str]:
+        return recover(self.out, lock)
+
+    def pending(self) -> list[Path]:
+        """Journals of commits not yet finished (running, or interrupted)."""
+        staging = self.out / STAGING
+        return sorted(staging.glob(f"*/{JOURNAL}")) if staging.is_dir() else []
+
+    def committed(self) -> str | None:
+        """The ``_SUCCESS`` marker's content (the last commit), None while a commit is pending or never ran."""
+        try:
+            return (self.out / SUCCESS).read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def settle(self) -> None:
+        """Finish an interrupted commit before reading, or wait for a running one; refuse if neither works."""
+        deadline = time.monotonic() + self.wait_s
+        while self.pending():
+            lock = OutputLock(self.out)
+            try:
+                got = lock.try_acquire()
+            except OSError as err:  # e.g. a read-only copy of OUT
+                raise StoreInconsistent(
+                    f"{self.out}: a commit was interrupted ({self.pending()[0]}) and cannot be finished "
+                    f"here ({err.strerror}); the datasets are half updated. Read this folder through callqa "
+                    f"once with write access (e.g. `callqa report compliance`), or run `callqa score` on it, "
+                    f"to finish the commit") from None
+            if got:
+                try:
+                    recover(self.out, lock)
+                finally:
+                    lock.release()
+                return
+            if time.monotonic() > deadline:
+                raise StoreInconsistent(f"{self.out}: a callqa run{lock._holder()} is applying a commit; "
+                                        f"the datasets are half updated until it finishes: try again shortly")
+            time.sleep(0.05)
+
+    def read(self, name: str) -> pa.Table | None:
+        """A whole dataset (``calls``, ``findings``, ...) with ``call_date`` restored, as of one commit.
+
+        Files of calls scored with different rubrics have different criterion
+        columns (``calls/``, ``agents/``): the dataset is read with the union of
+        their schemas, a column a file lacks comes back null for its rows.
+        """
+        for _ in range(20):
+            self.settle()
+            before = self.committed()
+            try:
+                table = _read_files_of(self.out / name)
+            except (OSError, pa.ArrowInvalid):  # a file went away under us: a commit ran meanwhile
+                if not self.pending() and self.committed() == before:
+                    raise
+                continue
+            if not self.pending() and self.committed() == before:
+                return table
+        raise StoreInconsistent(f"{self.out}: the datasets kept changing while {name!r} was read; try again")
+
+    def batch_call_ids(self, stems: set[str] | frozenset[str]) -> set[str]:
+        """The calls stored in a batch's files (``calls/*/<stem>.parquet`` for each of its stems)."""
+        ids: set[str] = set()
+        for stem in stems:
+            for f in sorted((self.out / "calls").glob(f"call_date=*/{stem}.parquet")):
+                ids.update(pq.read_table(f, columns=list(KEY)).column(KEY[0]).to_pylist())
+        return ids
+
+
+def read_dataset(root: Path | str, name: str) -> pa.Table | None:
+    """A whole scorecard dataset, as of one finished commit (see :meth:`Store.read`)."""
+    return Store(root).read(name)
 
 
 def partition_day(path: Path) -> date | None:
@@ -94,46 +280,91 @@ def partition_day(path: Path) -> date | None:
     return date.fromisoformat(name.split("=", 1)[1]) if name.startswith("call_date=") else None
 
 
-def _apply(out: Path, moves: list[tuple[str, str]], deletes: list[str]) -> None:
-    for staged, final in moves:
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _apply(out: Path, plan: dict) -> None:
+    """Carry out a journalled commit; safe to run again on a commit already partly (or fully) applied."""
+    (out / SUCCESS).unlink(missing_ok=True)  # readers outside callqa: not consistent until it is back
+    for staged, final in plan["moves"]:
         source, target = out / staged, out / final
         if source.exists():  # already moved when rolling a commit forward
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
-    for relative in deletes:
+    for relative in plan["deletes"]:
         (out / relative).unlink(missing_ok=True)
+    run_id = plan.get("run_id")
+    if run_id and plan.get("manifest") is not None:
+        _write_atomic(out / RUNS / f"{run_id}.json",
+                      json.dumps(plan["manifest"], ensure_ascii=False, indent=1, default=str))
+    _write_atomic(out / SUCCESS, json.dumps({"run_id": run_id, "committed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
 
 
-def recover(out: Path) -> list[str]:
-    """Finish commits interrupted mid-way and clear abandoned staging folders; returns rolled-forward runs."""
+def recover(out: Path | str, lock: OutputLock | None = None) -> list[str]:
+    """Finish commits interrupted mid-way and clear abandoned staging folders; returns rolled-forward runs.
+
+    Needs the output lock (every staging folder is then abandoned: no other
+    writer can be running); takes it for the call when ``lock`` is not given.
+    """
+    out = Path(out)
+    if lock is None:
+        with OutputLock(out) as own:
+            return recover(out, own)
+    lock.check(out)
     staging = out / STAGING
     rolled = []
     for folder in sorted(staging.iterdir()) if staging.is_dir() else []:
         journal = folder / JOURNAL
         if journal.is_file():
             plan = json.loads(journal.read_text(encoding="utf-8"))
-            _apply(out, [tuple(m) for m in plan["moves"]], plan["deletes"])
+            _apply(out, plan)
             rolled.append(folder.name)
         shutil.rmtree(folder, ignore_errors=True)
+    try:
+        staging.rmdir()
+    except OSError:
+        pass
     return rolled
 
 
 @dataclass
 class StagedWrite:
-    """Collects a run's files in a staging folder and moves them into place on commit."""
+    """Collects a run's files in a staging folder and moves them into place on commit.
+
+    ``lock``: the output lock the run already holds (taken before scoring);
+    without one, the writer takes its own and releases it when it finishes.
+    """
 
     out: Path
+    lock: OutputLock | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     touched_days: set = field(default_factory=set)  # partitions whose existing files this run rewrites
     _moves: dict = field(default_factory=dict)  # final relative path -> staged path
     _deletes: set = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.out = Path(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
-        self._lock = acquire_lock(self.out)
-        recover(self.out)
-        self.stage = self.out / STAGING / self.run_id
-        self.stage.mkdir(parents=True, exist_ok=True)
+        self._own_lock = self.lock is None
+        if self._own_lock:
+            self.lock = OutputLock(self.out).acquire()
+        else:
+            self.lock.check(self.out)
+        try:
+            recover(self.out, self.lock)
+            self.stage = self.out / STAGING / self.run_id
+            self.stage.mkdir(parents=True, exist_ok=True)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._own_lock:
+            self.lock.release()
 
     def _staged(self, relative: Path | str) -> Path:
         relative = Path(relative)
@@ -166,7 +397,7 @@ class StagedWrite:
 
     def write_partitioned(self, dataset: str, table: pa.Table, row_dates: list, days: set, file_stem: str,
                           replace_keys: set[tuple] | None = None,
-                          key_columns: tuple[str, ...] = ("call_id", "rubric_id"),
+                          key_columns: tuple[str, ...] = KEY,
                           batch_stems: set[str] | frozenset[str] = frozenset()) -> None:
         """Write ``dataset/call_date=D/<file_stem>.parquet`` for every day D in ``days``.
 
@@ -174,7 +405,9 @@ class StagedWrite:
         the same batch wrote there. The batch's files on other days are
         deleted, and rows whose keys are in ``replace_keys`` (every call of
         the batch; by default the keys in ``table``) are dropped from every
-        other file of the dataset. ``batch_stems`` names the batch's other
+        other file of the dataset. Keys are ``(call_id,)``: a call scored
+        again under another rubric (a team change, ``--rubric``) replaces its
+        rows of the old rubric too. ``batch_stems`` names the batch's other
         files (one per rubric when calls are routed to several): they are
         rewritten or removed by their own write, never trimmed here.
         """
@@ -218,37 +451,31 @@ class StagedWrite:
             self.delete(relative)
 
     def commit(self, manifest: dict) -> None:
-        """Journal the plan, move every staged file into place, then record the run."""
-        moves = [(str(staged.relative_to(self.out)), str(final)) for final, staged in self._moves.items()]
-        deletes = [str(d) for d in sorted(self._deletes)]
-        journal = self.stage / JOURNAL
-        tmp = self.stage / f".{JOURNAL}.tmp"
-        tmp.write_text(json.dumps({"moves": moves, "deletes": deletes}), encoding="utf-8")
-        os.replace(tmp, journal)
+        """Journal the plan (the run's manifest with it), then apply it (:func:`_apply`)."""
+        plan = {"run_id": self.run_id, "manifest": manifest,
+                "moves": [(str(staged.relative_to(self.out)), str(final)) for final, staged in self._moves.items()],
+                "deletes": [str(d) for d in sorted(self._deletes)]}
         try:
-            _apply(self.out, moves, deletes)
+            _write_atomic(self.stage / JOURNAL, json.dumps(plan, ensure_ascii=False, default=str))
+            _apply(self.out, plan)
         except BaseException:
-            self._lock.unlink(missing_ok=True)  # the journal stays: the next run rolls this commit forward
+            self._release()  # a journal stays: the next writer or reader rolls this commit forward
             raise
-        runs = self.out / "_runs"
-        runs.mkdir(exist_ok=True)
-        tmp = runs / f".{self.run_id}.json.tmp"
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        os.replace(tmp, runs / f"{self.run_id}.json")
         self._finish()
 
     def abort(self) -> None:
         """Drop what was staged. Once commit has journalled its plan, keep it for
         :func:`recover` instead: half the moves may already be done."""
         if (self.stage / JOURNAL).exists():
-            self._lock.unlink(missing_ok=True)
+            self._release()
             return
         self._finish()
 
     def _finish(self) -> None:
+        (self.stage / JOURNAL).unlink(missing_ok=True)  # first: readers stop waiting for this commit
         shutil.rmtree(self.stage, ignore_errors=True)
         try:
             (self.out / STAGING).rmdir()
         except OSError:
             pass
-        self._lock.unlink(missing_ok=True)
+        self._release()

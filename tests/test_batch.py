@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import scorers.store as store
-from scorers.batch import DATASETS, NothingRead, run_batch
+from scorers.batch import DATASETS, NothingRead, ShrunkDelivery, run_batch
 from scorers.numbers import mask_text
 from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, agents_schema, calls_schema
 from scorers.store import STAGING, StagedWrite, read_dataset
@@ -265,8 +265,10 @@ def test_batch_with_only_bad_records_is_nothing_read(tmp_path, make_call, defaul
     assert str(info.value) == (f"nothing could be read: all 2 records of 1 file were rejected: {path}, line 1: "
                                f"(json): not valid JSON: Expecting property name enclosed in double quotes at "
                                f"column 2; {path}, line 2: utterances[0].speaker: unknown speaker 'robot' (expected "
-                               "one of agent, 坐席, 客服, staff, customer, 客户, user)")
-    assert not (tmp_path / "out").exists()  # nothing written, not even rejected/
+                               f"one of agent, 坐席, 客服, staff, customer, 客户, user); nothing was changed in "
+                               f"{tmp_path / 'out'}")
+    assert read_dataset(tmp_path / "out", "calls") is None
+    assert not (tmp_path / "out" / "rejected").exists()  # nothing written, not even rejected/
 
 
 def test_empty_input_is_nothing_read_and_changes_nothing(tmp_path, make_call, default_rubric):
@@ -311,6 +313,63 @@ def test_records_no_writer_could_store_are_rejected_and_written(tmp_path, make_c
     assert [(r["call_id"], r["field"]) for r in lines] == [
         ("S-1", "team"), ("S-\\ud83d", "call_id"), ("I-1", "utterances[0].start_ms"), ("D-1", "started_at"),
         ("D-2", "started_at"), ("", "(json)")]
+
+
+@pytest.mark.parametrize("delivery", ["", "{bad\n"])
+def test_an_empty_redelivery_changes_nothing(tmp_path, make_call, default_rubric, delivery):
+    """The same path again after the file became empty (or unreadable) must not delete the night."""
+    make_call(call_id="E-1")
+    path = make_call(call_id="E-2", utterances=[("agent", f"卡号{CARD}")])
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    before = snapshot(out)
+    path.write_text(delivery, encoding="utf-8")
+    with pytest.raises(NothingRead, match="nothing was changed"):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+    with pytest.raises(NothingRead):  # not even when the caller says to replace
+        run_batch(path, out, default_rubric, replace=True)
+    assert snapshot(out) == before
+
+
+def test_a_truncated_redelivery_needs_replace(tmp_path, make_call, default_rubric):
+    for i in range(4):
+        path = make_call(call_id=f"T-{i}", agent_id="A1")
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    before = snapshot(out)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(lines[0] + "\n", encoding="utf-8")  # cut short in transfer
+    with pytest.raises(ShrunkDelivery, match=r"3 of the 4 calls stored from this input .* --replace"):
+        run_batch(path, out, default_rubric)
+    assert snapshot(out) == before
+    summary = run_batch(path, out, default_rubric, replace=True)
+    assert summary.warnings and "3 of the 4 calls" in summary.warnings[0]
+    assert read_dataset(out, "calls").column("call_id").to_pylist() == ["T-0"]
+    assert read_dataset(out, "agents").column("n_calls").to_pylist() == [1]
+    manifest = json.loads((out / "_runs" / f"{summary.run_id}.json").read_text(encoding="utf-8"))
+    assert manifest["warnings"] == summary.warnings
+
+
+def test_a_redelivery_with_more_calls_needs_no_confirmation(tmp_path, make_call, default_rubric):
+    path = make_call(call_id="G-1")
+    out = tmp_path / "out"
+    run_batch(path, out, default_rubric)
+    make_call(call_id="G-2")
+    assert run_batch(path, out, default_rubric).warnings == []
+    assert count_rows(out)["calls"] == 2
+
+
+def test_a_second_run_fails_before_scoring(tmp_path, make_call, default_rubric, monkeypatch):
+    import scorers.batch as batch
+
+    path = make_call(call_id="B-1")
+    scored = []
+    monkeypatch.setattr(batch, "score_calls", lambda *a, **k: scored.append(1) or [])
+    with store.Store(tmp_path / "out").acquire():  # another run is writing
+        with pytest.raises(store.OutputBusy):
+            run_batch(path, tmp_path / "out", default_rubric)
+    assert scored == []
 
 
 def test_rescored_call_without_findings_drops_its_old_findings(tmp_path, make_call, default_rubric):
@@ -378,11 +437,19 @@ def scored_once(tmp_path, call_record, default_rubric):
     return path, out
 
 
-def content(out: Path) -> dict:
+def raw_read(out: Path, name: str):
+    """A dataset as pandas or DuckDB see it: every visible file, no journal rolled forward."""
+    if not (out / name).is_dir():
+        return None
+    table = ds.dataset(str(out / name), format="parquet", partitioning="hive").to_table()
+    return table if table.num_rows else None
+
+
+def content(out: Path, read=read_dataset) -> dict:
     """What readers see, without run-specific values (scored_at, run manifests)."""
     seen = {}
     for name in ("calls", "findings", "compliance", "agents"):
-        table = read_dataset(out, name)
+        table = read(out, name)
         rows = [] if table is None else table.drop_columns([c for c in ["scored_at"] if c in table.column_names])
         seen[name] = sorted(json.dumps(r, sort_keys=True, default=str) for r in (rows.to_pylist() if rows else []))
     seen["rejected"] = sorted(p.read_text(encoding="utf-8") for p in (out / "rejected").glob("*.jsonl")) \
@@ -483,13 +550,44 @@ def test_process_dying_during_commit_is_rolled_forward_by_the_next_run(scored_on
     fail_on_call(monkeypatch, store.os, "replace", n + 1, only=data_move)
     with pytest.raises(OSError):
         run_batch(path, out, default_rubric)
-    half = content(out)
+    half = content(out, raw_read)
     assert half != before and half != expected_after, "precondition: the crash left a half-applied commit"
     monkeypatch.undo()
     rolled = store.recover(out)  # what the next run does before anything else
     assert len(rolled) == 1
     assert content(out) == expected_after
     assert not (out / STAGING).exists() or not any((out / STAGING).iterdir())
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_readers_never_see_a_half_applied_commit(scored_once, expected_after, monkeypatch, default_rubric, n):
+    """kill -9 between the commit's moves: the next reader (not only the next run) finishes the commit."""
+    path, out = scored_once
+    monkeypatch.setattr(StagedWrite, "abort", lambda self: None)  # a dead process runs no cleanup
+    fail_on_call(monkeypatch, store.os, "replace", n + 1, only=data_move)
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    monkeypatch.undo()
+    assert content(out, raw_read) != expected_after, "precondition: the files on disk are half applied"
+    assert not (out / store.SUCCESS).exists()  # what pandas / DuckDB users check
+    assert content(out) == expected_after
+    assert (out / store.SUCCESS).exists()
+
+
+def test_reports_count_every_case_after_a_dead_commit(scored_once, monkeypatch, default_rubric, tmp_path):
+    from scorers.reports.data import load_queue
+
+    path, out = scored_once
+    clean = tmp_path / "clean-queue"
+    shutil.copytree(out, clean)
+    run_batch(path, clean, default_rubric)
+    expected = sorted(load_queue(clean)["finding_id"])
+    monkeypatch.setattr(StagedWrite, "abort", lambda self: None)
+    fail_on_call(monkeypatch, store.os, "replace", 2, only=data_move)
+    with pytest.raises(OSError):
+        run_batch(path, out, default_rubric)
+    monkeypatch.undo()
+    assert sorted(load_queue(out)["finding_id"]) == expected
 
 
 def test_next_run_after_a_dead_commit_sees_the_finished_commit(scored_once, expected_after, monkeypatch,
@@ -622,3 +720,45 @@ def test_ids_holding_a_personal_number_get_a_notice_and_are_stored_as_they_are(t
                                "its own ids"]
     calls = read_dataset(tmp_path / "out", "calls").to_pylist()
     assert sorted(c["call_id"] for c in calls) == ["C-3", f"M{MOBILE}", "S-2026-11-20-064"]
+
+
+# --------------------------------------------------------------------------- a call is stored once, whatever rubric
+
+@pytest.fixture(scope="module")
+def shipped_routing():
+    from scorers.routing import load_routing
+
+    return load_routing(Path(__file__).resolve().parents[1] / "rubrics" / "routing.yaml")
+
+
+def test_a_call_rescored_with_another_rubric_is_stored_once(tmp_path, make_call, default_rubric, shipped_routing):
+    """--rubric first, the routing file next: the call's rows of the first rubric go."""
+    make_call(call_id="X-1", agent_id="A1", utterances=[("agent", f"您的卡号是{CARD}")])
+    path = make_call(call_id="X-2", agent_id="A1")
+    out = tmp_path / "out"
+    wealth = shipped_routing.by_id("wealth_outbound")
+    run_batch(path, out, wealth)  # every call scored with the wealth rubric
+    run_batch(path, out, default_rubric)  # scored again with the default one
+    calls = read_dataset(out, "calls").to_pylist()
+    assert sorted((c["call_id"], c["rubric_id"]) for c in calls) == [("X-1", "default"), ("X-2", "default")]
+    assert set(read_dataset(out, "findings").column("rubric_id").to_pylist()) == {"default"}
+    assert read_dataset(out, "compliance").column("rubric_id").to_pylist() == ["default"]
+    agents = read_dataset(out, "agents").to_pylist()
+    assert [(a["rubric_id"], a["n_calls"]) for a in agents] == [("default", 2)]
+
+
+def test_a_call_whose_team_changed_counts_once_in_agents(tmp_path, make_call, shipped_routing):
+    first = make_call(call_id="Y-1", agent_id="A1", team="零售客服一组", file="early.jsonl")
+    make_call(call_id="Y-2", agent_id="A1", team="零售客服一组", file="early.jsonl")
+    second = make_call(call_id="Y-1", agent_id="A1", team="财富管理专线", file="corrected.jsonl")
+    out = tmp_path / "out"
+    run_batch(first, out, shipped_routing)
+    run_batch(second, out, shipped_routing)  # the corrected team routes Y-1 to the wealth rubric
+    calls = {c["call_id"]: c["rubric_id"] for c in read_dataset(out, "calls").to_pylist()}
+    assert calls == {"Y-1": "wealth_outbound", "Y-2": "default"}
+    findings = read_dataset(out, "findings").to_pylist()
+    assert {f["rubric_id"] for f in findings if f["call_id"] == "Y-1"} == {"wealth_outbound"}
+    agents = read_dataset(out, "agents").to_pylist()
+    assert sum(a["n_calls"] for a in agents) == 2
+    assert sorted((a["team"], a["rubric_id"], a["n_calls"]) for a in agents) == [
+        ("财富管理专线", "wealth_outbound", 1), ("零售客服一组", "default", 1)]

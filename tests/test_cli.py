@@ -1,15 +1,64 @@
 """callqa command line: exit codes a scheduler acts on, and what the summary says."""
 import pytest
 
-from pipelines.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE
+from pipelines.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE
 from scorers.numbers import mask_text
-from scorers.store import read_dataset
+from scorers.store import Store, read_dataset
 
 
 
 
 def test_exit_codes_are_the_documented_ones():
-    assert (EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL) == (0, 1, 2, 3)
+    assert (EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_BUSY) == (0, 1, 2, 3, 4)
+
+
+def test_the_readme_lists_every_exit_code():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("Exit codes a scheduler can act on"):].split("\n\n")[1]
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    for code, words in ((EXIT_OK, "every record scored"), (EXIT_PARTIAL, "rejected"), (EXIT_UNUSABLE, "nothing scored"),
+                        (EXIT_BUSY, "output busy"), (EXIT_FAILED, "unexpected failure")):
+        assert words in rows[str(code)], rows
+
+
+@pytest.mark.parametrize("command", ["score", "nightly"])
+def test_a_second_run_on_the_same_output_fails_fast(invoke, make_call, tmp_path, command):
+    path = make_call(call_id="C-1")
+    with Store(tmp_path / "out").acquire():  # another run is writing there
+        result = invoke(command, "-i", path, "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_BUSY, result.output
+    assert "output busy" in result.text and "another callqa run" in result.text
+    assert "calls scored" not in result.text and read_dataset(tmp_path / "out", "calls") is None
+
+
+def test_an_emptied_input_scored_again_exits_2_and_keeps_the_night(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2")
+    assert invoke("score", "-i", path, "-o", tmp_path / "out", "-q").exit_code == EXIT_OK
+    path.write_text("", encoding="utf-8")
+    result = invoke("score", "-i", path, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert "input error" in result.text and "nothing could be read" in result.text
+    assert "nothing was changed" in result.text
+    assert read_dataset(tmp_path / "out", "calls").num_rows == 2
+
+
+def test_a_truncated_redelivery_is_stored_only_with_replace(invoke, make_call, tmp_path):
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2")
+    assert invoke("score", "-i", path, "-o", tmp_path / "out", "-q").exit_code == EXIT_OK
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    result = invoke("score", "-i", path, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert "1 of the 2 calls stored from this input last time are not in it now" in result.text
+    assert "--replace" in result.text
+    assert read_dataset(tmp_path / "out", "calls").num_rows == 2
+    result = invoke("score", "-i", path, "-o", tmp_path / "out", "-q", "--replace")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "warning" in result.text and "they are dropped" in result.text
+    assert read_dataset(tmp_path / "out", "calls").column("call_id").to_pylist() == ["C-1"]
 
 
 def test_score_clean_input(invoke, make_call, tmp_path):
@@ -161,7 +210,8 @@ def test_score_when_nothing_could_be_read_exits_2(invoke, make_call, tmp_path, c
     assert result.exit_code == EXIT_UNUSABLE, result.output
     assert "input error nothing could be read" in result.text
     assert "scorecards:" not in result.text and "calls scored" not in result.text
-    assert not (tmp_path / "out").exists()
+    assert read_dataset(tmp_path / "out", "calls") is None  # only the output lock was taken
+    assert not (tmp_path / "out" / "rejected").exists()
 
 
 def test_summary_lists_only_folders_that_exist(invoke, make_call, tmp_path):

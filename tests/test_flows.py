@@ -75,6 +75,18 @@ except Exception as err:
 print("SUMMARY " + json.dumps({"failed": state.is_failed(), "error": error}, ensure_ascii=False))
 """
 
+_BUSY_OR_EMPTY = r"""
+import json, sys
+args = json.loads(sys.argv[1])
+from pipelines.flows import nightly_scoring
+try:
+    nightly_scoring(args["input"], args["out"], args["rubric"])
+except Exception as err:
+    print("SUMMARY " + json.dumps({"error": type(err).__name__, "message": str(err)}))
+else:
+    print("SUMMARY " + json.dumps({"error": None}))
+"""
+
 
 @pytest.mark.slow
 def test_a_night_of_which_nothing_could_be_read_fails_the_flow(tmp_path, prefect_home, make_call,
@@ -85,4 +97,24 @@ def test_a_night_of_which_nothing_could_be_read_fails_the_flow(tmp_path, prefect
                                        "rubric": str(default_rubric_path)}, prefect_home=prefect_home)
     assert result["failed"] is True
     assert result["error"].startswith("NothingRead: nothing could be read: all 2 records of 1 file were rejected")
-    assert not (tmp_path / "out").exists()
+    assert read_dataset(tmp_path / "out", "calls") is None and not (tmp_path / "out" / "rejected").exists()
+
+
+@pytest.mark.slow
+def test_nightly_flow_takes_the_output_lock_and_refuses_an_emptied_input(tmp_path, prefect_home, make_call,
+                                                                          default_rubric_path):
+    from scorers.store import Store
+    from tests.flow_runner import run_child
+
+    path = make_call(call_id="F-1")
+    out = tmp_path / "out"
+    args = {"input": str(path), "out": str(out), "rubric": str(default_rubric_path)}
+    with Store(out).acquire():  # another run is writing
+        result = run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)
+    assert result["error"] == "OutputBusy", result  # (a RuntimeError here: Prefect's server did not start in time)
+    assert read_dataset(out, "calls") is None
+    assert run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)["error"] is None
+    path.write_text("", encoding="utf-8")  # the same night delivered again, empty
+    result = run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)
+    assert result["error"] == "NothingRead" and "nothing was changed" in result["message"], result
+    assert read_dataset(out, "calls").column("call_id").to_pylist() == ["F-1"]

@@ -109,6 +109,70 @@ def test_an_aborted_site_leaves_nothing_behind(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+KILLED_WRITER = r"""
+import os, sys
+from scorers.reports.render import Site
+site = Site(sys.argv[1])
+site.write("index.html", "x" * 1000)
+print(site.stage, flush=True)
+os.kill(os.getpid(), 9)  # killed while writing: no cleanup runs
+"""
+
+
+def killed_site(dest):
+    """The staging folder a process killed while writing ``dest`` left behind."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(dest)], capture_output=True, text=True, cwd=root)
+    assert proc.returncode == -9, proc.stderr
+    stage = Path(proc.stdout.strip())
+    assert stage.is_dir() and (stage / "index.html").is_file()
+    return stage
+
+
+def age(path, seconds=3600):
+    import os
+    import time
+
+    os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+
+def test_the_next_site_removes_staging_a_killed_run_left(tmp_path):
+    dest = tmp_path / "reports" / "agents"
+    stage = killed_site(dest)
+    age(stage)
+    old = dest.parent / ".agents.old-1234abcd"  # a swap killed between its two renames
+    old.mkdir()
+    age(old)
+    site = Site(dest)
+    assert not stage.exists() and not old.exists()
+    site.write("index.html", "ok")
+    site.publish({}, web_font=False)
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["agents"]
+
+
+def test_staging_of_a_live_writer_is_left_alone(tmp_path):
+    dest = tmp_path / "reports" / "agents"
+    running = Site(dest)  # another writer, still at work (holds its staging folder's lock)
+    running.write("index.html", "x")
+    age(running.stage)
+    other = Site(dest)
+    assert running.stage.is_dir() and (running.stage / "index.html").is_file()
+    other.abort()
+    running.publish({}, web_font=False)
+    assert (dest / "index.html").read_text(encoding="utf-8") == "x"
+
+
+def test_a_just_created_staging_folder_is_left_alone(tmp_path):
+    dest = tmp_path / "reports" / "agents"
+    stage = killed_site(dest)  # its mtime is now: its writer might be taking its lock
+    Site(dest).abort()
+    assert stage.is_dir()
+
+
 def test_the_web_font_is_written_with_its_licence(tmp_path):
     site = Site(tmp_path / "report")
     site.write("index.html", "<p>坐席质检</p>")

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from scorers.finding import VIOLATION
+from scorers.lifetime import exit_with_parent
 from scorers.reports import charts, metrics
 from scorers.reports.data import ReportData, load_report_data
 from scorers.reports.render import Site, Text, environment, ident, masked, non_ascii, rubric_label
@@ -104,7 +105,9 @@ def _render_in_workers(stage: str, shared: dict, jobs: list[dict], n_workers: in
     chunks = [jobs[i::n_workers] for i in range(n_workers)]
     context = multiprocessing.get_context("spawn")  # no fork: callers may run threads (Prefect does)
     try:
-        with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+        # exit_with_parent: a killed run must not leave workers behind, waiting for pages forever
+        with ProcessPoolExecutor(n_workers, mp_context=context, initializer=exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             return set().union(*pool.map(render_agent_pages, [stage] * n_workers, [shared] * n_workers, chunks))
     except (BrokenProcessPool, OSError) as err:  # e.g. no semaphores in a sandbox, or a main module spawn cannot re-run
         log.warning("agent pages: worker processes failed (%s); drawing them in this process", err)

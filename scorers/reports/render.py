@@ -14,13 +14,19 @@ while a short sequence number stays readable.
 Writing. A site is written into a hidden staging folder next to its
 destination and swapped in with renames, so a reader (or a crash) never sees
 half a report. We only ever replace a folder that holds a callqa report
-(it has a ``.callqa-report`` marker), never someone's other files.
+(it has a ``.callqa-report`` marker), never someone's other files. A writer
+holds an OS lock (``flock``) on its staging folder while it works; a run that
+was killed leaves its staging (or the ``.old-`` folder of a swap) behind, and
+the next site written to the same destination removes those whose lock
+nobody holds (:func:`sweep_stale`).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -141,6 +147,47 @@ def environment() -> Environment:
     return env
 
 
+STALE_AFTER_S = 60  # a staging folder younger than this may be one whose writer is just taking its lock
+
+
+def _lock_dir(path: Path) -> int | None:
+    """An fd holding an exclusive flock on the folder ``path``; None when another process holds it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def sweep_stale(dest: Path) -> list[Path]:
+    """Remove the staging and ``.old-`` folders killed writers left next to ``dest``; returns those removed.
+
+    A folder whose lock a live writer holds is kept, and so is a very young
+    one (its writer may not have taken its lock yet)."""
+    removed = []
+    now = time.time()
+    for folder in sorted(dest.parent.glob(f".{dest.name}.staging-*")) + sorted(dest.parent.glob(f".{dest.name}.old-*")):
+        try:
+            if not folder.is_dir() or folder.is_symlink() or now - folder.stat().st_mtime < STALE_AFTER_S:
+                continue
+            fd = _lock_dir(folder)
+        except OSError:
+            continue  # gone meanwhile, or a file system without flock: leave it
+        if fd is None:
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+        removed.append(folder)
+    return removed
+
+
 def non_ascii(text: str) -> set[str]:
     return {c for c in set(text) if ord(c) > 126}
 
@@ -156,8 +203,10 @@ class Site:
             raise ReportError(f"refusing to write into {self.dest}: it is not empty and holds no callqa report "
                               f"(no {MARKER}); choose an empty or new folder")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(self.dest)
         self.stage = self.dest.parent / f".{self.dest.name}.staging-{uuid.uuid4().hex[:8]}"
         self.stage.mkdir()
+        self._owner = _lock_dir(self.stage)  # held until publish or abort; the kernel drops it if we are killed
         self.chars: set[str] = set()
 
     def write(self, name: str, text: str) -> Path:
@@ -178,7 +227,13 @@ class Site:
             if self.dest.exists():
                 old = self.dest.parent / f".{self.dest.name}.old-{uuid.uuid4().hex[:8]}"
                 os.replace(self.dest, old)
-            os.replace(self.stage, self.dest)
+            try:
+                os.replace(self.stage, self.dest)
+            except BaseException:
+                if old is not None and not self.dest.exists():
+                    os.replace(old, self.dest)  # keep the previous report rather than none
+                raise
+            self._release()
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
             return self.dest
@@ -186,5 +241,11 @@ class Site:
             self.abort()
             raise
 
+    def _release(self) -> None:
+        if self._owner is not None:
+            os.close(self._owner)
+            self._owner = None
+
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+        self._release()
