@@ -141,7 +141,7 @@ def serve(input: str = typer.Option(..., "--input", "-i",
           out: Path = typer.Option(..., "--out", "-o"),
           rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
           routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
-          cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, Asia/Shanghai time")) -> None:
+          cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, read in Asia/Shanghai time (02:00 Beijing by default)")) -> None:
     """Serve the nightly flow on a schedule (long-running; needs a Prefect server)."""
     import os
 

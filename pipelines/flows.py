@@ -108,6 +108,8 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there
     confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
+    if chunks:  # load rubrics and models here, once: lazy imports in concurrent chunk threads are not thread-safe
+        steps.load_models(router_at(rubric_path, routing_path))
     futures = [score_chunk.submit(quote(chunk), rubric_path, routing_path, quote(confirmed)) for chunk in chunks]
     scored = [s for future in futures for s in future.result()]
     staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path)
@@ -137,9 +139,15 @@ def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None
     return summary
 
 
+SCHEDULE_TZ = "Asia/Shanghai"  # the bank's nights: a cron is read in Beijing time, not the server's UTC
+SERVE_DEPLOYMENT = "nightly-serve"  # prefect.yaml's work-pool deployment is "nightly": two names, no clash
+
+
 def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,
                   routing_path: str | None = None) -> None:
-    """Run the flow on a schedule in this process (Prefect's ``serve``)."""
-    nightly_scoring.serve(name="nightly", cron=cron,
+    """Run the flow on a schedule in this process (Prefect's ``serve``); ``cron`` is Beijing time."""
+    from prefect.schedules import Cron
+
+    nightly_scoring.serve(name=SERVE_DEPLOYMENT, schedule=Cron(cron, timezone=SCHEDULE_TZ),
                           parameters={"input_path": input_path, "out": out, "rubric_path": _resolved(rubric_path),
                                       "routing_path": _resolved(routing_path)})

@@ -112,6 +112,20 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
 MODEL_BATCH_CALLS = 1000  # calls whose utterances the model scores in one go (large batches, bounded memory)
 
 
+def load_models(rubric: Rubric | Router) -> int:
+    """Load every model the rubrics use, here and now; returns how many.
+
+    Call it before scoring from several threads (the nightly flow's chunks): the first
+    load imports torch and transformers, whose lazy imports are not thread-safe."""
+    loaded = {}
+    for r in as_router(rubric).rubrics:
+        model = getattr(r, "model", None)
+        classifier = getattr(model, "classifier", None)
+        if classifier is not None and id(classifier) not in loaded:
+            loaded[id(classifier)] = classifier.load()
+    return len(loaded)
+
+
 def _prepare_models(calls: list[Call], rubric_for) -> list:
     """Let each rubric's model score its calls of the chunk together, before the criteria ask."""
     groups: dict[int, tuple] = {}
