@@ -6,6 +6,8 @@ Exit codes, for schedulers:
   2  nothing was scored: bad arguments, no input found, an invalid rubric, or
      another run is writing to the same output folder (retry later)
   1  the run failed unexpectedly; no partial output was committed
+  4  (nightly) the batch was scored and committed, but a report could not be
+     rendered: rerun `callqa report agents|compliance`
 """
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ from rich.table import Table
 from pipelines.report_cli import report_app, review_command
 from pipelines.train_cli import review_corpus_command, train_command
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_NO_REPORTS = 0, 1, 2, 3, 4
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+app = typer.Typer(rich_markup_mode=None, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Score every customer-service call of the night against the bank's service rubric.")
-rubric_app = typer.Typer(no_args_is_help=True, help="Check and inspect rubric files.")
+rubric_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="Check and inspect rubric files.")
 app.add_typer(rubric_app, name="rubric")
 console = Console(stderr=True)
 out_console = Console()
@@ -36,9 +38,15 @@ ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/rout
 
 
 def _load_router(rubric: Optional[Path], routing: Optional[Path], models: bool = True):
-    """The rubric(s) of a run: one --rubric for every call, or the routing file's."""
+    """The rubric(s) of a run: one --rubric for every call, or the routing file's; never both at once
+    (one of the two would be ignored without a word)."""
     from pipelines.paths import load_router
     from scorers.config import ConfigError
+
+    if rubric is not None and routing is not None:
+        console.print("[red]usage[/red] give --rubric FILE (every call) or --routing FILE (per team or channel), "
+                      "not both")
+        raise typer.Exit(EXIT_UNUSABLE)
 
     try:
         return load_router(rubric, routing, models)
@@ -55,6 +63,13 @@ def _load_rubric(path: Path):
         return load_rubric(path)
     except ConfigError as err:
         console.print(f"[red]rubric error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet): a file there is one line, not a traceback."""
+    if out.exists() and not out.is_dir():
+        console.print(f"[red]bad --out[/red] {out} is a file; --out names the scorecard folder")
         raise typer.Exit(EXIT_UNUSABLE)
 
 
@@ -76,9 +91,14 @@ def print_summary(summary) -> None:
     out_console.print("scorecards:")
     for name, path in summary.outputs().items():
         out_console.print(f"  {name:<11}{path}")
+    for error in getattr(summary, "report_errors", []):
+        console.print("[red]report not rendered[/red] ", end="")
+        console.print(error, markup=False, highlight=False, soft_wrap=True)
 
 
 def exit_code(summary) -> int:
+    if getattr(summary, "report_errors", None):
+        return EXIT_NO_REPORTS  # scored and committed, but coaches and compliance got no (fresh) report
     return EXIT_PARTIAL if summary.rejected else EXIT_OK
 
 
@@ -95,6 +115,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
 
+    _check_out(out)
     loaded_rubric = _load_router(rubric, routing, models=not rules_only)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet or not console.is_terminal) as bar:
@@ -118,11 +139,19 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
             routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
-    from pipelines.flows import run_nightly
-    from scorers.ingest import InputError
+    from pipelines.paths import night_input
+    from scorers.ingest import InputError, discover
     from scorers.store import OutputBusy
 
+    _check_out(out)
     _load_router(rubric, routing)  # fail fast, before the orchestrator starts
+    try:
+        discover(night_input(input))  # no input: one line here, not the flow's and the task's tracebacks
+    except InputError as err:
+        console.print(f"[red]input error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+    from pipelines.flows import run_nightly
+
     try:
         summary = run_nightly(input, out, rubric, routing)
     except InputError as err:
@@ -152,6 +181,7 @@ def serve(input: str = typer.Option(..., "--input", "-i",
         console.print("[red]no Prefect server[/red] schedules need one: run `prefect server start` and set "
                       "PREFECT_API_URL=http://127.0.0.1:4200/api (or use prefect.yaml with `prefect deploy`)")
         raise typer.Exit(EXIT_UNUSABLE)
+    _check_out(out)
     _load_router(rubric, routing)
     serve_nightly(input, str(out), None if rubric is None else str(rubric), cron,
                   None if routing is None else str(routing))

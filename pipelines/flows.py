@@ -81,14 +81,30 @@ def aggregate_agents(staged: steps.StagedBatch, rubric_path: str | None,
 
 
 @task(cache_policy=NO_CACHE)
-def render_reports(out: str, rubric_path: str) -> list[str]:
-    """Coaches' pages and the compliance queue into OUT/reports/agents and OUT/reports/compliance."""
-    from scorers.reports import build_reports
+def render_reports(out: str, rubric_path: str | None, routing_path: str | None = None) -> list[str]:
+    """Coaches' pages and the compliance queue into OUT/reports/agents and OUT/reports/compliance.
 
-    agents, compliance = build_reports(out, rubric_at(rubric_path))
-    get_run_logger().info("reports: %s (%d agents), %s (%d cases, %d pending)", agents.dest, agents.agents,
-                          compliance.dest, compliance.total, compliance.pending)
-    return [str(agents.dest), str(compliance.dest)]
+    Both cover every rubric the night was scored with. Each report is built on its own, so one
+    failing still leaves the other; the failures come back as messages (the night's exit code says so).
+    """
+    from scorers.reports import build_agent_report, build_compliance_report
+
+    logger = get_run_logger()
+    rubrics = router_at(rubric_path, routing_path).rubrics
+    root, errors = Path(out) / "reports", []
+    try:
+        agents = build_agent_report(out, root / "agents", rubrics)
+        logger.info("reports: %s (%d agents, %d calls)", agents.dest, agents.agents, agents.calls)
+    except Exception as err:  # noqa: BLE001 - reported, and the night's exit code says so
+        errors.append(f"agents report: {type(err).__name__}: {err}")
+    try:
+        queue = build_compliance_report(out, root / "compliance", rubrics)
+        logger.info("reports: %s (%d cases, %d pending)", queue.dest, queue.total, queue.pending)
+    except Exception as err:  # noqa: BLE001
+        errors.append(f"compliance report: {type(err).__name__}: {err}")
+    for error in errors:
+        logger.error("%s (the scorecards are written; rerun `callqa report`)", error)
+    return errors
 
 
 @flow(name="nightly_scoring", log_prints=True)
@@ -119,11 +135,11 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
         staged.writer.abort()  # nothing of this run becomes visible
         raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
-    # the reports follow the default rubric (the one calls get when no route matches)
-    report_rubric = rubric_path or str(router_at(rubric_path, routing_path).default.path)
-    reports = render_reports(out, report_rubric, return_state=True)
-    if reports.is_failed():  # the scorecards are committed: a report failure must not fail the night's scoring
-        logger.error("reports not rendered (the scorecards are written): %s", reports.message)
+    try:
+        summary.report_errors = render_reports(out, rubric_path, routing_path)
+    except Exception as err:  # noqa: BLE001 - the scorecards are committed: the night is scored, reports are not
+        summary.report_errors = [f"reports: {type(err).__name__}: {err}"]
+        logger.error("reports not rendered (the scorecards are written): %s", err)
     return summary
 
 

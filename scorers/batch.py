@@ -64,6 +64,7 @@ class BatchSummary:
     met: dict[str, int] = field(default_factory=dict)
     rejections: list[str] = field(default_factory=list)  # messages, no record content
     seconds: float = 0.0
+    report_errors: list[str] = field(default_factory=list)  # nightly: reports that could not be rendered
 
     def outputs(self) -> dict[str, str]:
         return {name: str(self.out / name) for name in DATASETS}

@@ -86,6 +86,7 @@ INDEX = """{% extends "base.html" %}
   <div class="kpi"><div class="v bad">{{ totals.vetoed }}</div><div class="l">一票否决通话</div></div>
   <div class="kpi"><div class="v">{{ totals.dismissed }}</div><div class="l">复核驳回的扣分项</div></div>
 </div>
+{% if not_shown %}<p class="muted">另有未加载评分标准的通话未计入本报告：{% for rid, n in not_shown %}{{ rid }}（{{ n }} 通）{% endfor %}（用 --routing 或 --rubric 指定）。</p>{% endif %}
 <section><h2>每晚趋势</h2><div class="chart">{{ charts.trend }}</div></section>
 <div class="grid2">
 <section><h2>得分分布（本周期）</h2><div class="chart">{{ charts.histogram }}</div></section>
@@ -157,7 +158,7 @@ AGENT = """{% extends "base.html" %}
 </section>
 <section><h2>最需要复盘的通话</h2>
 {% for call in worst %}<div class="call">
-<b>{{ call.call_id|ident }}</b> · {{ call.started }} · 得分 <b class="{{ 'bad' if not call.passed else '' }}">{{ call.score|score }}</b>
+<b>{{ call.call_id|call }}</b> · {{ call.started }} · 得分 <b class="{{ 'bad' if not call.passed else '' }}">{{ call.score|score }}</b>
 {% if call.vetoed %}<span class="tag critical">一票否决</span>{% endif %}
 {% if call.restored %}<span class="muted">（复核驳回后加回 {{ call.restored|score }} 分）</span>{% endif %}
 {% for f in call.findings %}<div class="evidence{% if f.dismissed %} gone{% endif %}"><span class="tag {{ f.severity }}">{{ f.criterion }}</span>
@@ -168,7 +169,7 @@ AGENT = """{% extends "base.html" %}
 </section>
 <section><h2>值得表扬</h2>
 {% for e in praise %}<div class="evidence praise"><span class="tag minor">{{ e.criterion }}</span> {{ e.evidence|highlight(e.span_start, e.span_end) }}
-<span class="muted">{{ e.call_id|ident }} · {{ e.started }}</span></div>
+<span class="muted">{{ e.call_id|call }} · {{ e.started }}</span></div>
 {% else %}<p class="muted">本周期没有共情安抚或复述确认的好例子，可以在辅导时一起练习。</p>{% endfor %}
 </section>
 {% endblock %}
@@ -199,7 +200,7 @@ COMPLIANCE = """{% extends "base.html" %}
 {% if rows %}<table><tr><th class="n">#</th><th>严重程度</th><th class="n">置信度</th><th>坐席</th><th>时间</th><th>证据</th><th>触发规则</th><th>状态</th><th>问题ID</th></tr>
 {% for r in rows %}<tr><td class="n">{{ loop.index }}</td><td><span class="tag {{ r.severity }}">{{ r.severity_label }}</span></td>
 <td class="n">{{ r.confidence|score(2) }}</td><td>{{ r.agent_id|ident }}<br><span class="muted">{{ r.team }}</span></td>
-<td>{{ r.started }}<br><span class="muted">{{ r.call_id|ident }}</span></td>
+<td>{{ r.started }}<br><span class="muted">{{ r.call_id|call }}</span></td>
 <td><div class="evidence">{{ r.evidence|highlight(r.span_start, r.span_end) }}</div><span class="muted">{{ r.detail }}</span></td>
 <td>{{ r.criterion }}<br><code>{{ r.rule_id }}</code><br><span class="muted">依据：{{ r.basis_label }}</span></td>
 <td><span class="tag {{ r.status }}">{{ r.status_label }}</span>{% if r.reviewer %}<br><span class="muted">{{ r.reviewer }} · {{ r.decided }}</span>{% endif %}
