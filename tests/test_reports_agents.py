@@ -194,3 +194,16 @@ def test_call_ids_are_shown_and_every_agent_link_opens_a_page(tmp_path, make_cal
     assert "S-2026-11-20-061" in (queue.dest / "index.html").read_text(encoding="utf-8")
     assert "S-2026-11-20-062" in queue.csv.read_text(encoding="utf-8-sig")
     assert CARD not in queue.csv.read_text(encoding="utf-8-sig")
+
+
+def test_deductions_are_shown_on_the_score_scale(site):
+    """Raw rubric points (-10) did not explain a score of 73.3: each finding also shows what it cost the score."""
+    import re
+
+    rubric = load_rubric(REPORTS_RUBRIC, build=False)
+    total = sum(c.weight for c in rubric.criteria)
+    text = page(site / "agent-A1002.html").text
+    shown = re.findall(r"总分 (-?[\d.]+) 分（评分标准扣 (-?[\d.]+) 分 ÷ 总权重 (\d+) × 100）", text)
+    assert shown
+    for weighted, points, weight in shown:
+        assert int(weight) == total and abs(float(weighted) - float(points) * 100 / total) < 0.06

@@ -228,12 +228,16 @@ def _worst(data: ReportData, labels: dict) -> dict[str, list[dict]]:
     picked = metrics.worst_calls(data.current)
     findings = data.findings[data.findings["call_id"].isin(set(picked["call_id"]))
                              & (data.findings["outcome"] == VIOLATION)].sort_values(["call_id", "utterance_index"])
+    # points are the rubric's; the score is points kept / total weight × 100: show both so 73.3 adds up
+    total_weight = {r.id: sum(c.weight for c in r.criteria) or 100.0 for r in data.rubrics}
     by_call: dict[str, list[dict]] = {}
     for f in findings.to_dict("records"):
+        weight = total_weight.get(f["rubric_id"], 100.0)
         by_call.setdefault(f["call_id"], []).append(
             {"criterion_id": f["criterion"], "criterion": labels.get(f["criterion"], f["criterion"]),
              "severity": f["severity"], "evidence": f["evidence"], "span_start": f["span_start"],
              "span_end": f["span_end"], "points": f["points"], "detail": f["detail"], "rule_id": f["rule_id"],
+             "weighted": float(f["points"]) * 100.0 / weight, "total_weight": weight,
              "dismissed": bool(f["dismissed"]), "confirmed": bool(f["confirmed"]),
              "reviewer": f["reviewer"] if isinstance(f["reviewer"], str) else ""})
     out: dict[str, list[dict]] = {}

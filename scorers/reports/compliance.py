@@ -78,6 +78,12 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _beijing(stamp) -> Text:
+    """A decision time (stored in UTC) as Beijing wall-clock time, labelled, like the call times beside it."""
+    moment = pd.to_datetime(_text(stamp) or None, utc=True, errors="coerce")
+    return Text("" if pd.isna(moment) else moment.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M") + " 北京时间")
+
+
 def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
     rows = []
     for r in queue.to_dict("records"):
@@ -86,7 +92,7 @@ def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
                      "status_label": STATUS_LABEL[r["status"]], "reviewer": _text(r["reviewer"]),
                      "basis_label": BASIS_LABEL.get(r["basis"], r["basis"]) + ("" if r["counted"] else
                                                                               " · 疑似，确认后计分"),
-                     "note": _text(r["note"]), "decided": Text(_text(r["decided_at"])[:16].replace("T", " ")),
+                     "note": _text(r["note"]), "decided": _beijing(r["decided_at"]),
                      "started": r["started"].to_pydatetime() if pd.notna(r["started"]) else None})
     return rows
 
