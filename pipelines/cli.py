@@ -9,6 +9,8 @@ Exit codes, for schedulers:
   4  output busy: another run is writing to the same output folder; nothing
      was done (retry later)
   1  the run failed unexpectedly; no partial output was committed
+  5  (nightly) the batch was scored and committed, but a report could not be
+     rendered: rerun `callqa report agents|compliance`
 """
 from __future__ import annotations
 
@@ -25,11 +27,11 @@ from rich.table import Table
 from pipelines.report_cli import report_app, review_command
 from pipelines.train_cli import review_corpus_command, train_command
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_BUSY, EXIT_NO_REPORTS = 0, 1, 2, 3, 4, 5
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+app = typer.Typer(rich_markup_mode=None, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Score every customer-service call of the night against the bank's service rubric.")
-rubric_app = typer.Typer(no_args_is_help=True, help="Check and inspect rubric files.")
+rubric_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True, help="Check and inspect rubric files.")
 app.add_typer(rubric_app, name="rubric")
 console = Console(stderr=True)
 out_console = Console()
@@ -42,9 +44,15 @@ ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/rout
 
 
 def _load_router(rubric: Optional[Path], routing: Optional[Path], models: bool = True):
-    """The rubric(s) of a run: one --rubric for every call, or the routing file's."""
+    """The rubric(s) of a run: one --rubric for every call, or the routing file's; never both at once
+    (one of the two would be ignored without a word)."""
     from pipelines.paths import load_router
     from scorers.config import ConfigError
+
+    if rubric is not None and routing is not None:
+        console.print("[red]usage[/red] give --rubric FILE (every call) or --routing FILE (per team or channel), "
+                      "not both")
+        raise typer.Exit(EXIT_UNUSABLE)
 
     try:
         return load_router(rubric, routing, models)
@@ -61,6 +69,13 @@ def _load_rubric(path: Path):
         return load_rubric(path)
     except ConfigError as err:
         console.print(f"[red]rubric error[/red] {err}")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet): a file there is one line, not a traceback."""
+    if out.exists() and not out.is_dir():
+        console.print(f"[red]bad --out[/red] {out} is a file; --out names the scorecard folder")
         raise typer.Exit(EXIT_UNUSABLE)
 
 
@@ -87,6 +102,9 @@ def print_summary(summary) -> None:
     for name, path in summary.outputs().items():
         if Path(path).exists():  # only folders there are (no rejected/ on a clean night)
             out_console.print(f"  {name:<11}{escape(path)}")
+    for error in getattr(summary, "report_errors", []):
+        console.print("[red]report not rendered[/red] ", end="")
+        console.print(error, markup=False, highlight=False, soft_wrap=True)
 
 
 def _busy(err: Exception) -> typer.Exit:
@@ -95,6 +113,8 @@ def _busy(err: Exception) -> typer.Exit:
 
 
 def exit_code(summary) -> int:
+    if getattr(summary, "report_errors", None):
+        return EXIT_NO_REPORTS  # scored and committed, but coaches and compliance got no (fresh) report
     return EXIT_PARTIAL if summary.rejected else EXIT_OK
 
 
@@ -112,6 +132,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
 
+    _check_out(out)
     loaded_rubric = _load_router(rubric, routing, models=not rules_only)
     with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=quiet or not console.is_terminal) as bar:
@@ -135,9 +156,11 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
             replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
-    from scorers.ingest import InputError
+    from pipelines.paths import night_input
+    from scorers.ingest import InputError, discover
     from scorers.store import OutputBusy, OutputLock
 
+    _check_out(out)
     _load_router(rubric, routing)  # fail fast, before the orchestrator starts
     probe = OutputLock(out)  # and before Prefect's temporary server starts; the flow itself takes the lock
     try:
@@ -148,6 +171,11 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
         console.print(f"[red]output error[/red] {out}: {err.strerror}")
         raise typer.Exit(EXIT_UNUSABLE)
     probe.release()
+    try:
+        discover(night_input(input))  # no input: one line here, not the flow's and the task's tracebacks
+    except InputError as err:
+        console.print(f"[red]input error[/red] {escape(str(err))}")
+        raise typer.Exit(EXIT_UNUSABLE)
     from pipelines.flows import run_nightly
 
     try:
@@ -167,7 +195,7 @@ def serve(input: str = typer.Option(..., "--input", "-i",
           out: Path = typer.Option(..., "--out", "-o"),
           rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
           routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
-          cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, Asia/Shanghai time")) -> None:
+          cron: str = typer.Option("0 2 * * *", "--cron", help="schedule, cron syntax, read in Asia/Shanghai time (02:00 Beijing by default)")) -> None:
     """Serve the nightly flow on a schedule (long-running; needs a Prefect server)."""
     import os
 
@@ -178,6 +206,7 @@ def serve(input: str = typer.Option(..., "--input", "-i",
         console.print("[red]no Prefect server[/red] schedules need one: run `prefect server start` and set "
                       "PREFECT_API_URL=http://127.0.0.1:4200/api (or use prefect.yaml with `prefect deploy`)")
         raise typer.Exit(EXIT_UNUSABLE)
+    _check_out(out)
     _load_router(rubric, routing)
     serve_nightly(input, str(out), None if rubric is None else str(rubric), cron,
                   None if routing is None else str(routing))

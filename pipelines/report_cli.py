@@ -20,12 +20,15 @@ from pipelines.paths import DEFAULT_RUBRIC
 
 EXIT_UNUSABLE = 2
 
-report_app = typer.Typer(no_args_is_help=True,
+report_app = typer.Typer(rich_markup_mode=None, no_args_is_help=True,
                          help="Render offline HTML reports (coaching pages, compliance queue) from the scorecards.")
 console = Console(stderr=True)
 
 SCORECARDS = typer.Option(..., "--scorecards", "-s", help="scorecard folder (the OUT of `callqa score`)")
-RUBRIC = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric the calls were scored with")
+RUBRIC = typer.Option(None, "--rubric", "-r", help="only the calls scored with this rubric "
+                      "(default: every rubric of rubrics/routing.yaml)")
+ROUTING = typer.Option(None, "--routing", help="the routing file whose rubrics scored the calls "
+                       "(default: rubrics/routing.yaml)")
 SITE_OUT = typer.Option(..., "--out", "-o", help="folder for the site (replaced if it holds an older report)")
 QUEUE_OUT = typer.Option(..., "--out", "-o", help="folder for the queue (index.html, queue.csv)")
 SINCE = typer.Option(None, "--since", help="first night, YYYY-MM-DD (default: 7 nights before --until)")
@@ -41,12 +44,23 @@ NOTE = typer.Option("", "--note", help="why (long numbers are masked before stor
 IMPORT = typer.Option(None, "--import", help="CSV with columns finding_id,decision,reviewer,note")
 
 
-def _rubric(path: Path):
+def _rubric(path: Optional[Path], routing: Optional[Path] = None):
+    """The rubrics a report covers: ``--rubric`` alone, else every rubric of the routing file, so
+    calls routed to the wealth rubric are not left out of the coaches' site."""
+    from pipelines.paths import default_routing
     from scorers.config import ConfigError
+    from scorers.routing import load_routing
     from scorers.rubric import load_rubric
 
+    if path is not None and routing is not None:
+        raise _unusable("usage", "give --rubric (one rubric's calls) or --routing (every rubric it names), not both")
     try:
-        return load_rubric(path, build=False)
+        if path is not None:
+            return [load_rubric(path, build=False)]
+        routing = routing if routing is not None else default_routing()
+        if routing is not None:
+            return load_routing(routing, build=False).rubrics
+        return [load_rubric(DEFAULT_RUBRIC, build=False)]
     except ConfigError as err:
         console.print(f"[red]rubric error[/red] {err}")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -60,14 +74,15 @@ def _unusable(kind: str, err: Exception | str) -> typer.Exit:
 
 @report_app.command("agents")
 def report_agents(scorecards: Path = SCORECARDS, out: Path = SITE_OUT, since: Optional[str] = SINCE,
-                  until: Optional[str] = UNTIL, rubric: Path = RUBRIC, min_calls: int = MIN_CALLS,
+                  until: Optional[str] = UNTIL, rubric: Optional[Path] = RUBRIC,
+                  routing: Optional[Path] = ROUTING, min_calls: int = MIN_CALLS,
                   workers: Optional[int] = WORKERS) -> None:
     """Coaches' site: team overview (index.html) and one page per agent."""
     from scorers.reports import ReportError, build_agent_report
     from scorers.reports.fonts import FontError
 
     try:
-        report = build_agent_report(scorecards, out, _rubric(rubric), since, until, min_calls=min_calls,
+        report = build_agent_report(scorecards, out, _rubric(rubric, routing), since, until, min_calls=min_calls,
                                     workers=workers)
     except (ReportError, FontError) as err:
         raise _unusable("report error", err)
@@ -77,12 +92,13 @@ def report_agents(scorecards: Path = SCORECARDS, out: Path = SITE_OUT, since: Op
 
 @report_app.command("compliance")
 def report_compliance(scorecards: Path = SCORECARDS, out: Path = QUEUE_OUT, since: Optional[str] = QUEUE_SINCE,
-                      until: Optional[str] = QUEUE_UNTIL, rubric: Path = RUBRIC) -> None:
+                      until: Optional[str] = QUEUE_UNTIL, rubric: Optional[Path] = RUBRIC,
+                      routing: Optional[Path] = ROUTING) -> None:
     """Compliance review queue of over-promises and leaks (HTML and queue.csv)."""
     from scorers.reports import ReportError, ReviewError, build_compliance_report
 
     try:
-        report = build_compliance_report(scorecards, out, _rubric(rubric), since, until)
+        report = build_compliance_report(scorecards, out, _rubric(rubric, routing), since, until)
     except (ReportError, ReviewError) as err:
         raise _unusable("report error", err)
     typer.echo(f"compliance queue: {report.total} cases — {report.pending} pending, "

@@ -41,6 +41,7 @@ from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
                                 findings_table)
+from scorers.schemas import conform, criteria_in, dataset_schema
 from scorers.scoring import ScoredCall, score_call
 from scorers.store import OutputLock, StagedWrite, Store
 
@@ -77,6 +78,7 @@ class BatchSummary:
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)  # files skipped, files read in another encoding
     warnings: list[str] = field(default_factory=list)  # e.g. calls a confirmed re-delivery dropped
+    report_errors: list[str] = field(default_factory=list)  # nightly: reports that could not be rendered
 
     def outputs(self) -> dict[str, str]:
         return {name: str(self.out / name) for name in DATASETS}
@@ -181,6 +183,20 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
 MODEL_BATCH_CALLS = 1000  # calls whose utterances the model scores in one go (large batches, bounded memory)
 
 
+def load_models(rubric: Rubric | Router) -> int:
+    """Load every model the rubrics use, here and now; returns how many.
+
+    Call it before scoring from several threads (the nightly flow's chunks): the first
+    load imports torch and transformers, whose lazy imports are not thread-safe."""
+    loaded = {}
+    for r in as_router(rubric).rubrics:
+        model = getattr(r, "model", None)
+        classifier = getattr(model, "classifier", None)
+        if classifier is not None and id(classifier) not in loaded:
+            loaded[id(classifier)] = classifier.load()
+    return len(loaded)
+
+
 def _prepare_models(calls: list[Call], rubric_for) -> list:
     """Let each rubric's model score its calls of the chunk together, before the criteria ask."""
     groups: dict[int, tuple] = {}
@@ -209,6 +225,39 @@ class StagedBatch:
     stem: str  # the batch's file name under its default rubric (one more per other rubric)
     days: set[date]  # the days whose agent figures must be recomputed
     router: Router | None = None
+    criteria: list[str] = field(default_factory=list)  # every criterion column of calls/ and agents/
+
+
+def known_criteria(out: Path, router: Router) -> list[str]:
+    """The criterion columns every file of ``calls/`` and ``agents/`` carries: the run's rubrics'
+    (the default's first), then those only files already in ``out`` have (a rubric no longer routed to)."""
+    criteria = list(dict.fromkeys(c for r in router.rubrics for c in r.criterion_ids))
+    for dataset in ("calls", "agents"):
+        for f in sorted((Path(out) / dataset).glob("call_date=*/*.parquet")):
+            criteria += [c for c in criteria_in(pq.read_schema(f), dataset) if c not in criteria]
+    return criteria
+
+
+ALIGNED = ("calls", "findings", "compliance", "agents")
+
+
+def align_schemas(writer: StagedWrite, criteria: list[str]) -> int:
+    """Rewrite every file (on disk or staged) whose schema is not its dataset's current one; returns how many.
+
+    Once per new criterion or type change (the first run after an upgrade): from then on every part
+    file of a dataset has one schema, so ``pd.read_parquet(folder)`` and DuckDB see every column."""
+    rewritten = 0
+    for dataset in ALIGNED:
+        schema = dataset_schema(dataset, criteria)
+        days = sorted(p.name for p in (writer.out / dataset).glob("call_date=*") if p.is_dir())
+        for day in days:
+            folder = Path(dataset) / day
+            for relative, path in zip(writer.current_relative(folder), writer.current_files(folder)):
+                if pq.read_schema(path).remove_metadata().equals(schema):
+                    continue
+                writer.write_table(relative, conform(pq.read_table(path), schema))
+                rewritten += 1
+    return rewritten
 
 
 def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
@@ -221,6 +270,7 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
     stems = {r.id: batch_key(batch.files, r) for r in router.rubrics}
     writer = StagedWrite(Path(out), lock=lock)
     try:
+        criteria = known_criteria(Path(out), router)
         replace = {(s.call.call_id,) for s in scored}  # a call's rows of any rubric: it is stored once
         days: set[date] = set()
         for r in router.rubrics:
@@ -235,7 +285,7 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
             group_days = set(call_dates)
             days |= group_days
             own = set(stems.values())
-            writer.write_partitioned("calls", calls_table(group, r), call_dates, group_days, stems[r.id], replace,
+            writer.write_partitioned("calls", calls_table(group, r, criteria), call_dates, group_days, stems[r.id], replace,
                                      batch_stems=own)
             writer.write_partitioned("findings", findings_table(f_rows), f_dates, group_days, stems[r.id], replace,
                                      batch_stems=own)
@@ -250,9 +300,10 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
                 for r in batch.rejections))
         else:
             writer.delete(rejected)
+        align_schemas(writer, criteria)
         summary = summarize(writer.run_id, Path(out), batch, scored, router, started)
         summary.warnings = list(warnings or [])
-        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d}, router)
+        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d}, router, criteria)
     except BaseException:
         writer.abort()
         raise
@@ -284,7 +335,7 @@ def stage_agents(staged: StagedBatch, rubric: Rubric | Router | None = None) -> 
             if compliance is None:
                 compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
             for rubric_id, rows in calls.groupby("rubric_id", sort=True):
-                criteria = _criteria_of(rows, router.by_id(rubric_id) if router else None)
+                criteria = staged.criteria or _criteria_of(rows, router.by_id(rubric_id) if router else None)
                 relative = part / agents_file(rubric_id)
                 writer.write_table(relative, agent_day_table(rows, compliance, criteria))
                 written.add(relative)

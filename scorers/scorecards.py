@@ -8,7 +8,7 @@ import pyarrow as pa
 from scorers.finding import VIOLATION
 from scorers.numbers import mask_text, mask_utterances
 from scorers.rubric import Rubric
-from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema
+from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema, instant
 from scorers.scoring import ScoredCall, finding_id
 
 
@@ -18,13 +18,15 @@ def _duration_s(scored: ScoredCall) -> float | None:
     return (max(ends) - min(starts)) / 1000.0 if ends and starts else None
 
 
-def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
+def calls_table(scored: list[ScoredCall], rubric: Rubric, criteria: list[str] | None = None) -> pa.Table:
+    """One row per call. ``criteria``: the columns every file of ``calls/`` carries (default: the
+    rubric's own); a criterion of another rubric stays null in these rows."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     rows = []
     for s in scored:
         c = s.call
         row = {"call_id": c.call_id, "agent_id": c.agent_id, "team": c.team, "channel": c.channel,
-               "started_at": c.started_at, "rubric_id": s.rubric_id, "rubric_version": s.rubric_version,
+               "started_at": instant(c.started_at), "rubric_id": s.rubric_id, "rubric_version": s.rubric_version,
                "model_name": s.model_name, "model_version": s.model_version, "total_score": s.total_score, "passed": s.passed, "vetoed": s.vetoed,
                "n_findings": len(s.findings), "n_violations": sum(f.outcome == VIOLATION and f.counted for f in s.findings),
                "n_suspected": sum(not f.counted for f in s.findings),
@@ -34,7 +36,7 @@ def calls_table(scored: list[ScoredCall], rubric: Rubric) -> pa.Table:
             row[f"{cid}_score"] = result.score
             row[f"{cid}_status"] = result.status
         rows.append(row)
-    return pa.Table.from_pylist(rows, schema=calls_schema(rubric.criterion_ids))
+    return pa.Table.from_pylist(rows, schema=calls_schema(criteria or rubric.criterion_ids))
 
 
 def _evidence(evidence: str, text: str, masked_in_call: str) -> str:
@@ -59,7 +61,7 @@ def findings_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
                          "evidence": _evidence(f.evidence, u.text, evidence[f.utterance_index]), "detail": mask_text(f.detail), "rule_id": f.rule_id, "scorer": f.scorer, "severity": f.severity,
                          "confidence": f.confidence, "points": f.points, "basis": f.basis,
                          "counted": f.counted, "rubric_id": s.rubric_id,
-                         "rubric_version": s.rubric_version, "started_at": c.started_at})
+                         "rubric_version": s.rubric_version, "started_at": instant(c.started_at)})
             dates.append(c.call_date)
     return rows, dates
 

@@ -24,7 +24,8 @@ if args.get("break_reports"):
     import scorers.reports
     def broken(*a, **k):
         raise RuntimeError("disk full while drawing charts")
-    scorers.reports.build_reports = broken
+    scorers.reports.build_reports = scorers.reports.build_agent_report = broken
+    scorers.reports.build_compliance_report = broken
 from pipelines.flows import nightly_scoring
 summary = nightly_scoring(args["input"], args["out"], args.get("rubric"), args.get("routing"))
 print("SUMMARY " + json.dumps(dataclasses.asdict(summary), default=str, ensure_ascii=False))

@@ -245,3 +245,51 @@ def test_score_markup_in_a_bad_value_is_printed_as_it_is(invoke, make_call, tmp_
     path = make_call(call_id="C-2", utterances=[("[bold]x[/bold]", "您好")])
     result = invoke("score", "-i", path, "-o", tmp_path / "out")
     assert "unknown speaker '[bold]x[/bold]'" in result.text
+
+
+# --------------------------------------------------------------------------- issue 10 items 14 and 18
+
+@pytest.mark.parametrize("command", ["score", "nightly"])
+def test_rubric_and_routing_together_is_an_error(invoke, make_call, tmp_path, command, default_rubric_path):
+    path = make_call()
+    routing = default_rubric_path.parent / "routing.yaml"
+    result = invoke(command, "-i", path, "-o", tmp_path / "out", "--rubric", default_rubric_path, "--routing", routing)
+    assert result.exit_code == EXIT_UNUSABLE and "not both" in result.text
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["score", "nightly"])
+def test_out_pointing_at_a_file_is_one_line(invoke, make_call, tmp_path, command):
+    path, target = make_call(), tmp_path / "a-file"
+    target.write_text("x")
+    result = invoke(command, "-i", path, "-o", target)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert f"{target} is a file" in result.text and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2
+
+
+def test_a_night_with_no_input_is_one_clear_error(invoke, tmp_path, monkeypatch):
+    from pipelines import flows
+
+    monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: pytest.fail("the flow must not start"))
+    result = invoke("nightly", "-i", tmp_path / "nothing-here", "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_UNUSABLE and "no input files found" in result.text
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["score", "nightly", "report agents"])
+def test_help_shows_flags_without_a_type(invoke, command):
+    result = invoke(*command.split(), "--help")
+    assert result.exit_code == EXIT_OK and "<bool>" not in result.output and "--help" in result.output
+
+
+def test_nightly_exits_5_when_a_report_could_not_be_rendered(invoke, make_call, tmp_path, monkeypatch):
+    from pipelines import cli, flows
+    from scorers.batch import BatchSummary
+
+    summary = BatchSummary("r1", tmp_path / "out", "default@1", [], 2, 0, 2, 0, ["2026-11-20"],
+                           report_errors=["agents report: OSError: File name too long"])
+    monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: summary)
+    result = invoke("nightly", "-i", make_call(), "-o", tmp_path / "out")
+    assert result.exit_code == cli.EXIT_NO_REPORTS == 5
+    assert "report not rendered agents report: OSError: File name too long" in result.text

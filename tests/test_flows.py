@@ -87,6 +87,26 @@ else:
     print("SUMMARY " + json.dumps({"error": None}))
 """
 
+_SPY = r"""
+import json, sys, threading
+args = json.loads(sys.argv[1])
+from scorers import batch
+from pipelines import flows
+seen = {"loaded_in": [], "loaded_before_chunks": []}
+load_models, score_calls = batch.load_models, batch.score_calls
+def spy_load(router):
+    seen["loaded_in"].append(threading.current_thread() is threading.main_thread())
+    return load_models(router)
+def spy_score(calls, router, *a, **k):
+    classifiers = [r.model.classifier for r in router.rubrics if getattr(r, "model", None) is not None]
+    seen["loaded_before_chunks"].append(bool(classifiers) and all(c._model is not None for c in classifiers))
+    return score_calls(calls, router, *a, **k)
+batch.load_models, batch.score_calls = spy_load, spy_score
+flows.CHUNK_SIZE = 1
+flows.nightly_scoring(args["input"], args["out"], args["rubric"])
+print("SUMMARY " + json.dumps(seen))
+"""
+
 
 @pytest.mark.slow
 def test_a_night_of_which_nothing_could_be_read_fails_the_flow(tmp_path, prefect_home, make_call,
@@ -118,3 +138,30 @@ def test_nightly_flow_takes_the_output_lock_and_refuses_an_emptied_input(tmp_pat
     result = run_child(_BUSY_OR_EMPTY, args, prefect_home=prefect_home)
     assert result["error"] == "NothingRead" and "nothing was changed" in result["message"], result
     assert read_dataset(out, "calls").column("call_id").to_pylist() == ["F-1"]
+
+
+@pytest.mark.slow
+def test_the_model_is_loaded_once_before_chunk_threads_start(tmp_path, prefect_home, make_call, default_rubric_path):
+    # issue 10 item 20: two chunk threads hit transformers' lazy import at once and both failed
+    for n in range(3):
+        path = make_call(call_id=f"T-{n}", agent_id="A1")
+    from tests.flow_runner import run_child
+
+    seen = run_child(_SPY, {"input": str(path), "out": str(tmp_path / "out"), "rubric": str(default_rubric_path)},
+                     prefect_home=prefect_home)
+    assert seen["loaded_in"] == [True]
+    assert seen["loaded_before_chunks"] == [True, True, True]
+
+
+def test_serve_schedules_in_beijing_time_under_its_own_name(monkeypatch):
+    # issue 10 item 17: `--cron "0 2 * * *"` fired at 02:00 UTC, and the name collided with prefect.yaml's
+    from pipelines import flows
+    from tests.test_deployments import DEPLOYMENTS
+
+    served = {}
+    monkeypatch.setattr(flows.nightly_scoring, "serve", lambda **kw: served.update(kw), raising=False)
+    flows.serve_nightly("/data/asr/{date}", "/data/out", None, "0 2 * * *")
+    schedule = served["schedule"]
+    assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
+    same_flow = [d["name"] for d in DEPLOYMENTS if d["entrypoint"].endswith(":nightly_scoring")]
+    assert same_flow and served["name"] not in same_flow

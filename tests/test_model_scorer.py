@@ -71,3 +71,27 @@ def test_an_unprepared_call_is_scored_once_however_many_criteria_ask():
     model = CallModel(clf, {"empathy"})
     model.scores(CALL), model.scores(CALL)
     assert len(clf.asked) == 1
+
+
+def test_transformers_is_imported_under_one_lock_from_many_threads():
+    # issue 10 item 20: concurrent first imports of transformers' lazy classes failed in chunk threads
+    import threading
+
+    from scorers.models import classifier
+
+    barrier, got, errors = threading.Barrier(8), [], []
+
+    def grab():
+        barrier.wait()
+        try:
+            got.append(classifier.import_transformers()[1].__name__)
+        except Exception as err:  # noqa: BLE001 - the failure being guarded against
+            errors.append(err)
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and got == ["AutoModelForSequenceClassification"] * 8
+    assert not classifier._IMPORT_LOCK.locked()

@@ -137,3 +137,73 @@ def test_agent_page_renders_in_a_browser(site, tmp_path):
 def test_overview_renders_in_a_browser(site, tmp_path):
     dom = browse(site / "index.html", tmp_path)
     assert dom.count("<svg") == 3 and "坐席排名" in dom
+
+
+# --------------------------------------------------------------------------- issue 10 items 13 and 14
+
+def test_the_site_covers_every_rubric_the_night_was_scored_with(tmp_path):
+    """`make demo`: the wealth rubric's agents were missing and the totals contradicted the run summary."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+    from pipelines.paths import load_router
+    from scorers.batch import run_batch
+    from scorers.store import read_dataset
+    from tests.conftest import ROOT
+
+    out = tmp_path / "out"
+    summary = run_batch(ROOT / "data" / "sample", out, load_router(None, None, models=False))
+    done = CliRunner().invoke(app, ["report", "agents", "-s", str(out), "-o", str(tmp_path / "site")])
+    assert done.exit_code == 0, done.output
+    calls = read_dataset(out, "calls").to_pandas()
+    wealth = set(calls.loc[calls["rubric_id"] == "wealth_outbound", "agent_id"])
+    assert wealth and f"{calls['agent_id'].nunique()} agents, {summary.calls_scored} calls" in done.output
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    kpi = dict((label, value) for value, label in
+               re.findall(r'<div class="v[^"]*">([^<]*)</div><div class="l">([^<（]*)', index))
+    assert (kpi["通话数"], kpi["一票否决通话"]) == (str(summary.calls_scored), str(summary.vetoed))
+    for agent in wealth:
+        assert (tmp_path / "site" / page_name(agent)).is_file()
+    disclosures = [c.name for c in load_router(None, None, models=False).by_id("wealth_outbound").criteria
+                   if c.id.startswith("disclose_")]
+    assert disclosures and all(name in index for name in disclosures)  # the wealth criteria have their rates
+
+
+def test_call_ids_are_shown_and_every_agent_link_opens_a_page(tmp_path, make_call):
+    """Call ids were masked (S-202****0064); 7+ digit agent ids linked to missing pages; a 500-character
+    agent id took both reports down."""
+    from scorers.batch import run_batch
+    from scorers.reports import build_reports
+
+    long_id = "A" * 500
+    for n, agent in enumerate(["A1234567", long_id, "B-7"]):
+        path = make_call(call_id=f"S-2026-11-20-06{n}", agent_id=agent,
+                         utterances=[("agent", "您好"), ("customer", "查一下我的卡"), ("agent", f"您的卡号是{CARD}对吧")])
+    out = tmp_path / "out"
+    run_batch(path, out, load_rubric(REPORTS_RUBRIC))
+    agents, queue = build_reports(out, load_rubric(REPORTS_RUBRIC, build=False))
+    site = agents.dest
+    index = page(site / "index.html")
+    pages = [link for link in index.links if link.startswith("agent-")]
+    assert len(set(pages)) == 3 and all((site / link).is_file() for link in pages)
+    assert all(len(link) < 100 for link in pages)
+    agent_page = (site / page_name("A1234567")).read_text(encoding="utf-8")
+    assert "S-2026-11-20-060" in agent_page
+    assert "S-2026-11-20-061" in (queue.dest / "index.html").read_text(encoding="utf-8")
+    assert "S-2026-11-20-062" in queue.csv.read_text(encoding="utf-8-sig")
+    assert CARD not in queue.csv.read_text(encoding="utf-8-sig")
+
+
+def test_deductions_are_shown_on_the_score_scale(site):
+    """Raw rubric points (-10) did not explain a score of 73.3: each finding also shows what it cost the score."""
+    import re
+
+    rubric = load_rubric(REPORTS_RUBRIC, build=False)
+    total = sum(c.weight for c in rubric.criteria)
+    text = page(site / "agent-A1002.html").text
+    shown = re.findall(r"总分 (-?[\d.]+) 分（评分标准扣 (-?[\d.]+) 分 ÷ 总权重 (\d+) × 100）", text)
+    assert shown
+    for weighted, points, weight in shown:
+        assert int(weight) == total and abs(float(weighted) - float(points) * 100 / total) < 0.06

@@ -126,3 +126,28 @@ def test_queue_csv_cells_never_run_as_formulas(tmp_path, make_call):
     starts = "=+-@\t\r"
     assert [(k, v) for k, v in row.items() if v and v[0] in starts] == []
     assert row["finding_id"] == promise  # ours, untouched: the filled-in CSV still imports
+
+
+def test_decision_times_are_beijing_time_and_labelled(tmp_path):
+    # issue 10 item 18: decision times were UTC, unlabelled, beside Beijing call times
+    from scorers.reports.reviews import latest_decisions
+
+    _, out = scorecards(tmp_path / "out")
+    leak = pd.read_parquet(out / "compliance").query("criterion == 'info_leak'")["finding_id"].iloc[0]
+    record_decisions(out, [Decision(leak, "confirmed", "李雷")])
+    decided = pd.Timestamp(latest_decisions(out).loc[leak, "decided_at"]).tz_convert("Asia/Shanghai")
+    text = page(build_compliance_report(out, tmp_path / "queue", RUBRIC).dest / "index.html").text
+    assert f"李雷 · {decided:%Y-%m-%d %H:%M} 北京时间" in text
+    assert "时间（北京）" in text
+
+
+def test_tables_scroll_inside_their_card_and_charts_stack_on_a_phone(site):
+    # issue 10 item 18: at 390 px the queue ran off-screen; at 1400 px the reviewed table spilled out
+    html = (site / "index.html").read_text(encoding="utf-8")
+    agents = (built_reports()[1] / "index.html").read_text(encoding="utf-8")
+    for text in (html, agents):
+        assert text.count("<table>") == text.count('<div class="scroll"><table>') > 0
+        style = text[text.index("<style>"):text.index("</style>")]
+        assert ".scroll { overflow-x: auto" in style
+        phone = style[style.index("@media (max-width: 720px)"):]
+        assert ".grid2 { grid-template-columns: 1fr; }" in phone

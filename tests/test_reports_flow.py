@@ -36,3 +36,5 @@ def test_a_failing_report_does_not_fail_the_night(night, tmp_path, prefect_home,
     assert sorted(read_dataset(out, "calls").column("call_id").to_pylist()) == ["R-1", "R-2"]
     assert read_dataset(out, "agents") is not None
     assert not (out / "reports").exists()
+    # issue 10 item 14: said, not swallowed — `callqa nightly` exits 4 on this
+    assert [e.split(":")[0] for e in summary["report_errors"]] == ["agents report", "compliance report"]

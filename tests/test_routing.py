@@ -280,6 +280,8 @@ def test_score_routes_each_call_and_rubric_scores_all_with_one(invoke, make_call
 
     result = invoke("score", "-i", path, "-o", tmp_path / "single", "-q", "--routing", routing, "--rubric",
                     rubric_copy)
+    assert result.exit_code == EXIT_UNUSABLE and "not both" in result.text  # one would be ignored silently
+    result = invoke("score", "-i", path, "-o", tmp_path / "single", "-q", "--rubric", rubric_copy)
     assert result.exit_code == EXIT_OK, result.output
     rows = read_dataset(tmp_path / "single", "calls").to_pandas()
     assert set(rows["rubric_id"]) == {"default"}

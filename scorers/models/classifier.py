@@ -20,6 +20,22 @@ from scorers.models.examples import LABELS
 from scorers.models.training import CARD_FILE
 
 Item = tuple[str, str, str]  # (task, text, context)
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_transformers():
+    """``torch`` and the transformers classes a checkpoint loads with, imported once per process.
+
+    transformers resolves its classes lazily, on first attribute access, and that
+    resolution is not thread-safe: two chunk threads importing at once have failed
+    with ``cannot import name 'AutoModelForSequenceClassification'``. Every import
+    goes through one process-wide lock, and the nightly flow calls this (through
+    :meth:`UtteranceClassifier.load`) before its chunk threads start.
+    """
+    with _IMPORT_LOCK:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    return torch, AutoModelForSequenceClassification, AutoTokenizer
 
 
 class UtteranceClassifier:
@@ -48,11 +64,17 @@ class UtteranceClassifier:
         card = self.path / CARD_FILE
         return json.loads(card.read_text(encoding="utf-8")) if card.is_file() else {}
 
+    def load(self) -> "UtteranceClassifier":
+        """Load the checkpoint now (idempotent): callers that score from several threads call it first."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._load()
+        return self
+
     def _load(self) -> None:
         """Loaded on first use: a rubric check or a run without model criteria never pays for torch."""
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+        torch, AutoModelForSequenceClassification, AutoTokenizer = import_transformers()
         torch.set_num_threads(self.threads)
         self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(str(self.path), local_files_only=True)
@@ -96,10 +118,7 @@ class UtteranceClassifier:
 
     def predict_distinct(self, items: list[Item]):
         """:meth:`predict` without the de-duplication (what the benchmark times per input)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._load()
+        self.load()
         return calibrated(score_items(self._model, self._tokenizer, items, self.batch_size, MAX_LENGTH),
                           self.temperatures)
 

@@ -22,10 +22,13 @@ __all__ = ["AgentReport", "ComplianceReport", "Decision", "ReportError", "Review
            "build_compliance_report", "build_reports", "import_decisions", "latest_decisions", "record_decisions"]
 
 
-def build_reports(scorecards: Path | str, rubric: Rubric | Path | str, dest: Path | str | None = None,
+def build_reports(scorecards: Path | str, rubric, dest: Path | str | None = None,
                   since=None, until=None) -> tuple[AgentReport, ComplianceReport]:
-    """Both reports into ``dest`` (default ``OUT/reports``): ``agents/`` and ``compliance/``."""
-    if not isinstance(rubric, Rubric):
+    """Both reports into ``dest`` (default ``OUT/reports``): ``agents/`` and ``compliance/``.
+
+    ``rubric``: a rubric (or its path), a list of rubrics, or a Router — every rubric the calls were
+    scored with, so the coaches' site shows every agent."""
+    if isinstance(rubric, (str, Path)):
         rubric = load_rubric(rubric, build=False)
     root = Path(dest) if dest is not None else Path(scorecards) / "reports"
     agents = build_agent_report(scorecards, root / "agents", rubric, since, until)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from scorers.finding import VIOLATION
 from scorers.lifetime import exit_with_parent
+from scorers.numbers import mask_text
 from scorers.reports import charts, metrics
 from scorers.reports.data import ReportData, load_report_data
 from scorers.reports.render import Site, Text, environment, ident, masked, non_ascii, rubric_label
@@ -37,7 +38,7 @@ from scorers.rubric import Rubric
 
 log = logging.getLogger(__name__)
 PARALLEL_FROM = 60  # agents; below this, starting workers costs more than it saves
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}")
 
 
 @dataclass
@@ -50,12 +51,18 @@ class AgentReport:
     until: str
 
 
-def page_name(agent_id: str) -> str:
-    """A file name for an agent's page; ids with other characters get a hash to stay unique."""
-    clean = _UNSAFE.sub("_", str(ident(agent_id)))
-    if clean != str(agent_id):
-        clean += "-" + hashlib.sha1(str(agent_id).encode()).hexdigest()[:8]
-    return f"agent-{clean}.html"
+def page_name(agent_id: str) -> Text:
+    """The file name of an agent's page: ``agent-<id>.html`` for a short plain id, else a short hash.
+
+    A hash when the id is long (a 500-character id would exceed the file system's name limit and take
+    the report down), has other characters, or holds a digit run the masking would hide (its page
+    name would be masked in the link and point nowhere; a file name must not carry a number either).
+    Returned as :class:`Text`, so the link is printed exactly as the file is named.
+    """
+    text = str(agent_id)
+    if _PLAIN_ID.fullmatch(text) and mask_text(text) == text:
+        return Text(f"agent-{text}.html")
+    return Text(f"agent-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}.html")
 
 
 def _nan_list(values) -> list[float]:
@@ -63,10 +70,11 @@ def _nan_list(values) -> list[float]:
 
 
 def _context(data: ReportData, generated_at: str) -> dict:
-    labels = {c.id: c.name for c in data.rubric.criteria}
+    labels = data.labels
     return {"period": {"since": data.period.since, "until": data.period.until, "nights": data.period.nights},
             "previous": {"since": data.period.previous.since, "until": data.period.previous.until},
-            "generated_at": Text(generated_at), "rubric_label": rubric_label(data.rubric, data.versions),
+            "generated_at": Text(generated_at), "rubric_label": Text("；".join(rubric_label(r, data.versions_by.get(r.id) or None)
+                                                             for r in data.rubrics)),
             "labels": labels}
 
 
@@ -126,7 +134,7 @@ def _overview(data: ReportData, summary: pd.DataFrame, min_calls: int) -> dict:
     trend = metrics.night_trend(data)
     nights = list(trend.index)
     current_from = nights.index(data.period.since)
-    labels = {c.id: c.name for c in data.rubric.criteria}
+    labels = data.labels
     names = [labels[c] for c in data.criteria]
     rate = metrics.violation_rates(data.current, data.criteria)
     prev_rate = metrics.violation_rates(data.previous, data.criteria) if len(data.previous) else None
@@ -152,6 +160,7 @@ def _overview(data: ReportData, summary: pd.DataFrame, min_calls: int) -> dict:
         "agents": rows,
         "fallers": falls.assign(agent=[ident(a) for a in falls["agent_id"]]).to_dict("records"),
         "min_calls": min_calls,
+        "not_shown": sorted(data.not_shown.items()),
         "teams": metrics.team_summary(data, summary).to_dict("records"),
         "rules": _rules(data.findings[data.findings["in_period"]], labels),
     }
@@ -183,7 +192,7 @@ def _agent_jobs(data: ReportData, summary: pd.DataFrame, ctx: dict) -> list[dict
     rates = metrics.violation_rates(data.current, data.criteria, by="agent_id").to_dict("index")
     team_rates = metrics.violation_rates(data.current, data.criteria, by="team").to_dict("index")
     lost = metrics.points_lost(data).to_dict("index")
-    criteria = {c.id: c for c in data.rubric.criteria}
+    criteria = data.definitions
     worst = _worst(data, ctx["labels"])
     praise = _praise(data, ctx["labels"])
     nan_line = [float("nan")] * len(nights)
@@ -222,12 +231,16 @@ def _worst(data: ReportData, labels: dict) -> dict[str, list[dict]]:
     picked = metrics.worst_calls(data.current)
     findings = data.findings[data.findings["call_id"].isin(set(picked["call_id"]))
                              & (data.findings["outcome"] == VIOLATION)].sort_values(["call_id", "utterance_index"])
+    # points are the rubric's; the score is points kept / total weight × 100: show both so 73.3 adds up
+    total_weight = {r.id: sum(c.weight for c in r.criteria) or 100.0 for r in data.rubrics}
     by_call: dict[str, list[dict]] = {}
     for f in findings.to_dict("records"):
+        weight = total_weight.get(f["rubric_id"], 100.0)
         by_call.setdefault(f["call_id"], []).append(
             {"criterion_id": f["criterion"], "criterion": labels.get(f["criterion"], f["criterion"]),
              "severity": f["severity"], "evidence": f["evidence"], "span_start": f["span_start"],
              "span_end": f["span_end"], "points": f["points"], "detail": f["detail"], "rule_id": f["rule_id"],
+             "weighted": float(f["points"]) * 100.0 / weight, "total_weight": weight,
              "dismissed": bool(f["dismissed"]), "confirmed": bool(f["confirmed"]),
              "reviewer": f["reviewer"] if isinstance(f["reviewer"], str) else ""})
     out: dict[str, list[dict]] = {}

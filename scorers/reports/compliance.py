@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from scorers.reports import metrics
-from scorers.reports.data import load_queue, with_decisions
-from scorers.reports.render import Site, Text, environment, finding_ref, ident, masked, rubric_label
+from scorers.reports.data import as_rubrics, load_queue, with_decisions
+from scorers.reports.render import Site, Text, call_ref, environment, finding_ref, ident, masked, rubric_label
 from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
 from scorers.rubric import Rubric
 from scorers.store import read_dataset
@@ -79,7 +79,7 @@ def _csv_text(queue: pd.DataFrame, labels: dict) -> str:
                          labels.get(r["criterion"], r["criterion"]),
                          masked(r["rule_id"]), ident(r["agent_id"]), masked(r["team"]),
                          "" if pd.isna(r["started"]) else r["started"].strftime("%Y-%m-%d %H:%M"),
-                         ident(r["call_id"]), masked(r["evidence"]), masked(r["detail"]),
+                         call_ref(r["call_id"]), masked(r["evidence"]), masked(r["detail"]),
                          masked(_text(r["reviewer"])), masked(_text(r["note"])), _text(r["decided_at"])[:19],
                          "", "", ""]))
     return buf.getvalue()
@@ -87,6 +87,12 @@ def _csv_text(queue: pd.DataFrame, labels: dict) -> str:
 
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _beijing(stamp) -> Text:
+    """A decision time (stored in UTC) as Beijing wall-clock time, labelled, like the call times beside it."""
+    moment = pd.to_datetime(_text(stamp) or None, utc=True, errors="coerce")
+    return Text("" if pd.isna(moment) else moment.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M") + " 北京时间")
 
 
 def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
@@ -97,7 +103,7 @@ def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
                      "status_label": STATUS_LABEL[r["status"]], "reviewer": _text(r["reviewer"]),
                      "basis_label": BASIS_LABEL.get(r["basis"], r["basis"]) + ("" if r["counted"] else
                                                                               " · 疑似，确认后计分"),
-                     "note": _text(r["note"]), "decided": Text(_text(r["decided_at"])[:16].replace("T", " ")),
+                     "note": _text(r["note"]), "decided": _beijing(r["decided_at"]),
                      "started": r["started"].to_pydatetime() if pd.notna(r["started"]) else None})
     return rows
 
@@ -110,12 +116,13 @@ def _all_findings_with_decisions(scorecards: Path) -> pd.DataFrame:
     return with_decisions(findings, latest_decisions(scorecards))
 
 
-def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Rubric | None = None,
+def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Rubric | list | None = None,
                             since=None, until=None) -> ComplianceReport:
     """Render the review queue and ``queue.csv`` into ``dest`` (replacing an older report there)."""
     scorecards = Path(scorecards)
     queue = ordered_queue(load_queue(scorecards, since, until))
-    labels = {c.id: c.name for c in rubric.criteria} if rubric else {}
+    rubrics = as_rubrics(rubric) if rubric is not None else []
+    labels = {cid: name for r in reversed(rubrics) for cid, name in ((c.id, c.name) for c in r.criteria)}
     generated_at = datetime.now().strftime("%Y-%m-%d %H:%M")
     scope = "全部已评分的夜晚"
     if since or until:
@@ -128,7 +135,7 @@ def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Ru
     rule_rows = [dict(r, criterion=labels.get(r["criterion"], r["criterion"])) for r in rules.to_dict("records")]
     rows = _rows(queue, labels)
     ctx = {"generated_at": Text(generated_at), "scope": scope, "counts": counts, "scorecards": str(scorecards),
-           "rubric_label": rubric_label(rubric) if rubric else "",
+           "rubric_label": Text("；".join(rubric_label(r) for r in rubrics)),
            "pending": [r for r in rows if r["status"] == "pending"],
            "reviewed": [r for r in rows if r["status"] != "pending"], "rules": rule_rows}
     site = Site(dest)

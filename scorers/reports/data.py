@@ -10,13 +10,19 @@ the finding's ``points`` (a negative deduction) back to the call's
 weight cap), clears the criterion's violation when none of its violations is
 left, and lifts the veto when no violation of a veto criterion is left.
 
+Rubrics. A night's calls are scored by several rubrics (``rubrics/routing.yaml``
+sends wealth sales to ``wealth_outbound``): a report covers the calls of every
+rubric it is given, each call adjusted with its own rubric's weights and pass
+line. Criteria are the union of the rubrics' (the default's first); a call whose
+rubric lacks a criterion does not count towards that criterion's rate.
+
 Periods. A report covers the nights ``since``..``until`` (defaults: the 7
 nights ending at the latest scored night) and compares them with the
 previous period of the same length, right before ``since``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -52,11 +58,31 @@ class Period:
 
 @dataclass
 class ReportData:
-    rubric: Rubric
+    rubric: Rubric  # the first (default) rubric: the pass line drawn on charts
     period: Period
     calls: pd.DataFrame  # current and previous period; adjusted columns: score, passed_adj, vetoed_adj, <c>_state
     findings: pd.DataFrame  # findings of those calls, with the latest decision on each
     versions: list[str]
+    rubrics: list[Rubric] = field(default_factory=list)  # every rubric whose calls are shown
+    versions_by: dict = field(default_factory=dict)  # rubric id -> versions seen in the period
+    not_shown: dict = field(default_factory=dict)  # rubric id -> calls in the period scored by a rubric not given
+
+    def __post_init__(self) -> None:
+        if not self.rubrics:
+            self.rubrics = [self.rubric]
+
+    @property
+    def definitions(self) -> dict:
+        """Criterion id -> its definition (the first rubric that has it)."""
+        defs: dict = {}
+        for r in self.rubrics:
+            for c in r.criteria:
+                defs.setdefault(c.id, c)
+        return defs
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {cid: c.name for cid, c in self.definitions.items()}
 
     @property
     def current(self) -> pd.DataFrame:
@@ -68,7 +94,22 @@ class ReportData:
 
     @property
     def criteria(self) -> list[str]:
-        return [c for c in self.rubric.criterion_ids if f"{c}_status" in self.calls.columns]
+        return [c for c in self.definitions if f"{c}_status" in self.calls.columns]
+
+    def weights(self, criterion: str, calls: pd.DataFrame) -> pd.Series:
+        """Per call, the weight ``criterion`` has in the rubric that scored it (NaN where it has none)."""
+        by_rubric = {r.id: c.weight for r in self.rubrics for c in r.criteria if c.id == criterion}
+        return calls["rubric_id"].map(by_rubric).astype(float)
+
+
+def as_rubrics(rubric) -> list[Rubric]:
+    """One rubric, a list of them, or a :class:`~scorers.routing.Router` (its rubrics, default first)."""
+    if isinstance(rubric, Rubric):
+        return [rubric]
+    unique: dict[str, Rubric] = {}
+    for r in getattr(rubric, "rubrics", rubric):
+        unique.setdefault(r.id, r)
+    return list(unique.values())
 
 
 def parse_day(value: str | date | None, what: str) -> date | None:
@@ -109,18 +150,23 @@ def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFr
     return joined
 
 
-def load_report_data(out: Path | str, rubric: Rubric, since=None, until=None,
+def load_report_data(out: Path | str, rubric, since=None, until=None,
                      default_nights: int = DEFAULT_NIGHTS) -> ReportData:
+    """The calls of ``rubric`` — a rubric, a list, or a Router: every rubric the night was scored with."""
     out = Path(out)
+    rubrics = as_rubrics(rubric)
+    ids = [r.id for r in rubrics]
     calls = _table(out, "calls")
     if calls is None:
         raise ReportError(f"no scorecards under {out}: {out / 'calls'} has no Parquet files "
                           f"(run `callqa score` or `callqa nightly` first)")
-    if rubric.id not in set(calls["rubric_id"]):
-        raise ReportError(f"no calls in {out} were scored with rubric {rubric.id!r}; "
-                          f"found: {', '.join(sorted(set(calls['rubric_id'])))} (pass --rubric)")
-    calls = calls[calls["rubric_id"] == rubric.id].copy()
+    found = set(calls["rubric_id"])
+    if not found & set(ids):
+        raise ReportError(f"no calls in {out} were scored with rubric {', '.join(map(repr, ids))}; "
+                          f"found: {', '.join(sorted(found))} (pass --rubric or --routing)")
     calls["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls["call_date"]]
+    others = calls[~calls["rubric_id"].isin(ids)]
+    calls = calls[calls["rubric_id"].isin(ids)].copy()
     period = resolve_period(sorted(set(calls["night"])), parse_day(since, "--since"), parse_day(until, "--until"),
                             default_nights)
     nights = sorted(set(calls["night"]))
@@ -130,16 +176,24 @@ def load_report_data(out: Path | str, rubric: Rubric, since=None, until=None,
                           f"the scorecards hold nights {nights[0]}..{nights[-1]}")
     calls["in_period"] = calls["night"] >= period.since
     calls["started"] = _local_time(calls["started_at"])
-    versions = sorted(set(calls.loc[calls["in_period"], "rubric_version"]))
+    current = calls[calls["in_period"]]
+    versions_by = {r.id: sorted(set(current.loc[current["rubric_id"] == r.id, "rubric_version"])) for r in rubrics}
+    rubrics = [r for r in rubrics if r.id in set(calls["rubric_id"])]
+    versions = sorted({v for r in rubrics for v in versions_by.get(r.id, [])})
+    hidden = others[(others["night"] >= period.since) & (others["night"] <= period.until)]
+    not_shown = {k: int(v) for k, v in hidden.groupby("rubric_id").size().items()}
 
     findings = _table(out, "findings")
     if findings is None:
         findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
-    findings = findings[findings["rubric_id"] == rubric.id]
-    findings = findings.merge(calls[["call_id", "night", "in_period", "started"]], on="call_id", how="inner")
+    findings = findings[findings["rubric_id"].isin([r.id for r in rubrics])]
+    findings = findings.merge(calls[["call_id", "rubric_id", "night", "in_period", "started"]],
+                              on=["call_id", "rubric_id"], how="inner")
     findings = with_decisions(findings, latest_decisions(out))
-    calls = adjust_scores(calls, findings, rubric)
-    return ReportData(rubric, period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions)
+    calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id], r)
+                       for r in rubrics])
+    return ReportData(rubrics[0], period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions,
+                      rubrics, versions_by, not_shown)
 
 
 def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:

@@ -38,7 +38,7 @@ def agent_summary(data: ReportData) -> pd.DataFrame:
     prev = data.previous
     flags = data.findings[(data.findings["in_period"]) & (data.findings["outcome"] == VIOLATION)
                           & (~data.findings["dismissed"])
-                          & (data.findings["criterion"].isin([c.id for c in data.rubric.criteria
+                          & (data.findings["criterion"].isin([c.id for c in data.definitions.values()
                                                                if c.severity == "critical"]))]
     summary = cur.groupby("agent_id").agg(team=("team", lambda t: t.mode().iat[0]), n_calls=("call_id", "size"),
                                           mean=("score", "mean"), pass_rate=("passed_adj", "mean"),
@@ -81,22 +81,20 @@ def team_night_median(data: ReportData) -> pd.DataFrame:
 
 
 def violation_rates(calls: pd.DataFrame, criteria: list[str], by: str | None = None) -> pd.DataFrame | pd.Series:
-    flags = pd.DataFrame({c: calls[f"{c}_state"].eq(VIOLATION) for c in criteria}, index=calls.index)
+    """Share of calls in violation, among the calls whose rubric has the criterion (others are NaN)."""
+    flags = pd.DataFrame({c: calls[f"{c}_state"].eq(VIOLATION).astype(float).where(calls[f"{c}_state"].notna())
+                          for c in criteria}, index=calls.index)
     if by is None:
-        return flags.mean() if len(flags) else pd.Series(0.0, index=criteria)
+        return flags.mean().fillna(0.0) if len(flags) else pd.Series(0.0, index=criteria)
     return flags.groupby(calls[by] if by != "team" else _team(calls)).mean()
 
 
 def points_lost(data: ReportData) -> pd.DataFrame:
     """Agent × criterion: points lost in the period (kept violations, and required behaviour never shown)."""
     cur = data.current
-    lost = pd.DataFrame({c: (cur[f"{c}_score"].rsub(_weight(data, c)) - cur[f"{c}_restored"]).clip(lower=0)
+    lost = pd.DataFrame({c: (data.weights(c, cur) - cur[f"{c}_score"] - cur[f"{c}_restored"]).clip(lower=0)
                          for c in data.criteria}, index=cur.index)
     return lost.groupby(cur["agent_id"]).sum()
-
-
-def _weight(data: ReportData, criterion: str) -> float:
-    return next(c.weight for c in data.rubric.criteria if c.id == criterion)
 
 
 def team_summary(data: ReportData, summary: pd.DataFrame) -> pd.DataFrame:

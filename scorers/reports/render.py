@@ -6,10 +6,11 @@ prints passes through :func:`scorers.numbers.mask_text` again (Jinja's
 ``finalize`` hook, so a template cannot forget). Two kinds of value are
 exempt because masking would destroy them and they carry no personal data:
 values we format ourselves (dates, times, scores: :class:`Text`) and chart SVG
-(:class:`markupsafe.Markup`, drawn from already-masked labels). Identifiers
-from the input (call and agent ids) go through :func:`ident`, which masks
-any run of 11+ digits — every card, ID and mobile number is that long —
-while a short sequence number stays readable.
+(:class:`markupsafe.Markup`, drawn from already-masked labels). Agent ids
+from the input go through :func:`ident`, which masks any run of 11+ digits —
+every card, ID and mobile number is that long — while a short sequence number
+stays readable. Call ids are shown whole (:func:`call_ref`): people look the
+recording up by them.
 
 Writing. A site is written into a hidden staging folder next to its
 destination and swapped in with renames, so a reader (or a crash) never sees
@@ -66,6 +67,12 @@ def ident(value) -> Text:
         parts += [text[last:run.start], run.masked]
         last = run.end
     return Text("".join(parts + [text[last:]]))
+
+
+def call_ref(value) -> Text:
+    """A call id, shown whole: it names a recording and joins the CSV to the scorecards, and is no
+    personal data (``S-2026-11-20-064`` must not become ``S-202****0064``). Still HTML-escaped."""
+    return Text("" if value is None else str(value))
 
 
 def finding_ref(value) -> Text:
@@ -141,7 +148,7 @@ def _finalize(value):
 def environment() -> Environment:
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True),
                       finalize=_finalize, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(score=score, pct=pct, delta=delta, ident=ident, masked=masked, finding=finding_ref,
+    env.filters.update(score=score, pct=pct, delta=delta, ident=ident, masked=masked, finding=finding_ref, call=call_ref,
                        highlight=highlight)
     env.globals.update(font_family=fonts.WEB_FAMILY)
     return env

@@ -59,6 +59,14 @@ mark { background: #ffe08a; padding: 0 1px; }
 .tip { border-left: 3px solid var(--accent); background: #f0f6ff; padding: 6px 10px; margin: 6px 0; }
 code { font-family: ui-monospace, Menlo, Consolas, "Microsoft YaHei", "Noto Sans CJK SC", "{{ font_family }}", monospace; font-size: 12px; background: #f0f4f8; padding: 0 3px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
+.scroll { overflow-x: auto; max-width: 100%; }
+td { overflow-wrap: anywhere; }
+td code { word-break: break-all; }
+@media (max-width: 720px) {
+  main { padding: 10px 10px 30px; } header.top { padding: 12px 14px; }
+  .grid2 { grid-template-columns: 1fr; } section { padding: 10px 10px; }
+  .scroll table { min-width: 560px; }
+}
 </style>
 </head>
 <body>
@@ -86,42 +94,43 @@ INDEX = """{% extends "base.html" %}
   <div class="kpi"><div class="v bad">{{ totals.vetoed }}</div><div class="l">一票否决通话</div></div>
   <div class="kpi"><div class="v">{{ totals.dismissed }}</div><div class="l">复核驳回的扣分项</div></div>
 </div>
+{% if not_shown %}<p class="muted">另有未加载评分标准的通话未计入本报告：{% for rid, n in not_shown %}{{ rid }}（{{ n }} 通）{% endfor %}（用 --routing 或 --rubric 指定）。</p>{% endif %}
 <section><h2>每晚趋势</h2><div class="chart">{{ charts.trend }}</div></section>
 <div class="grid2">
 <section><h2>得分分布（本周期）</h2><div class="chart">{{ charts.histogram }}</div></section>
 <section><h2>各项违规率</h2><div class="chart">{{ charts.criteria }}</div>
-<table><tr><th>评分项</th><th class="n">本周期</th><th class="n">上一周期</th></tr>
+<div class="scroll"><table><tr><th>评分项</th><th class="n">本周期</th><th class="n">上一周期</th></tr>
 {% for c in criteria %}<tr><td>{{ c.name }}</td><td class="n">{{ c.rate|pct(1) }}</td><td class="n">{{ c.prev_rate|pct(1) }}</td></tr>
-{% endfor %}</table></section>
+{% endfor %}</table></div></section>
 </div>
 <section><h2>退步最多的坐席</h2>
-{% if fallers %}<table><tr><th>坐席</th><th>团队</th><th class="n">上一周期</th><th class="n">本周期</th><th class="n">变化</th><th class="n">通话数</th></tr>
+{% if fallers %}<div class="scroll"><table><tr><th>坐席</th><th>团队</th><th class="n">上一周期</th><th class="n">本周期</th><th class="n">变化</th><th class="n">通话数</th></tr>
 {% for a in fallers %}<tr><td><a href="{{ a.page }}">{{ a.agent }}</a></td><td>{{ a.team }}</td><td class="n">{{ a.prev_mean|score }}</td>
 <td class="n">{{ a.mean|score }}</td><td class="n bad">{{ a.change|delta }}</td><td class="n">{{ a.n_calls }}</td></tr>
-{% endfor %}</table>
+{% endfor %}</table></div>
 {% else %}<p class="muted">上一周期没有可比数据（两个周期都至少 {{ min_calls }} 通通话的坐席才参与比较），或没有坐席退步。</p>{% endif %}
 </section>
 <section><h2>坐席排名（按平均分）</h2>
-<table><tr><th class="n">排名</th><th>坐席</th><th>团队</th><th class="n">通话数</th><th class="n">平均分</th><th class="n">合格率</th>
+<div class="scroll"><table><tr><th class="n">排名</th><th>坐席</th><th>团队</th><th class="n">通话数</th><th class="n">平均分</th><th class="n">合格率</th>
 <th class="n">一票否决</th><th class="n">合规问题</th><th class="n">较上周期</th></tr>
 {% for a in agents %}<tr><td class="n">{{ a.rank }}</td><td><a href="{{ a.page }}">{{ a.agent }}</a></td><td>{{ a.team }}</td>
 <td class="n">{{ a.n_calls }}</td><td class="n">{{ a.mean|score }}</td><td class="n">{{ a.pass_rate|pct }}</td>
 <td class="n{% if a.vetoed %} bad{% endif %}">{{ a.vetoed }}</td><td class="n">{{ a.flags }}</td><td class="n">{{ a.change|delta }}</td></tr>
-{% endfor %}</table></section>
+{% endfor %}</table></div></section>
 <section><h2>各团队</h2>
-<table><tr><th>团队</th><th class="n">坐席数</th><th class="n">通话数</th><th class="n">平均分</th><th class="n">中位数</th><th class="n">合格率</th></tr>
+<div class="scroll"><table><tr><th>团队</th><th class="n">坐席数</th><th class="n">通话数</th><th class="n">平均分</th><th class="n">中位数</th><th class="n">合格率</th></tr>
 {% for t in teams %}<tr><td>{{ t.team }}</td><td class="n">{{ t.agents }}</td><td class="n">{{ t.calls }}</td><td class="n">{{ t.mean|score }}</td>
 <td class="n">{{ t.median|score }}</td><td class="n">{{ t.pass_rate|pct }}</td></tr>
-{% endfor %}</table></section>
+{% endfor %}</table></div></section>
 {% include "rules.html" %}
 {% endblock %}
 """
 
 RULES = """<section><h2>规则驳回统计（哪些规则误报多）</h2>
-{% if rules %}<table><tr><th>规则</th><th>评分项</th><th class="n">命中</th><th class="n">已确认</th><th class="n">已驳回</th><th class="n">驳回率</th></tr>
+{% if rules %}<div class="scroll"><table><tr><th>规则</th><th>评分项</th><th class="n">命中</th><th class="n">已确认</th><th class="n">已驳回</th><th class="n">驳回率</th></tr>
 {% for r in rules %}<tr><td><code>{{ r.rule_id }}</code></td><td>{{ r.criterion }}</td><td class="n">{{ r.findings }}</td>
 <td class="n">{{ r.confirmed }}</td><td class="n{% if r.dismissed %} bad{% endif %}">{{ r.dismissed }}</td><td class="n">{{ r.dismissal_rate|pct }}</td></tr>
-{% endfor %}</table>
+{% endfor %}</table></div>
 {% else %}<p class="muted">还没有复核结论。</p>{% endif %}
 <p class="muted">被驳回的扣分项不再计入坐席得分：报告把该项扣掉的分加回到通话得分（复核以每条问题的最新结论为准）。</p>
 </section>
@@ -147,28 +156,28 @@ AGENT = """{% extends "base.html" %}
 <section><h2>每晚得分与团队中位数</h2>{{ legend(legends.trend) }}<div class="chart">{{ charts.trend }}</div></section>
 <section><h2>各评分项：本人与团队</h2>
 <div class="grid2"><div>{{ legend(legends.criteria) }}<div class="chart">{{ charts.criteria }}</div></div>
-<table><tr><th>评分项</th><th class="n">本人违规率</th><th class="n">团队违规率</th><th class="n">本人扣分</th></tr>
+<div class="scroll"><table><tr><th>评分项</th><th class="n">本人违规率</th><th class="n">团队违规率</th><th class="n">本人扣分</th></tr>
 {% for c in criteria %}<tr><td>{{ c.name }}</td><td class="n{% if c.weak %} bad{% endif %}">{{ c.rate|pct }}</td>
 <td class="n">{{ c.team_rate|pct }}</td><td class="n">{{ c.lost|score }}</td></tr>
-{% endfor %}</table></div></section>
+{% endfor %}</table></div></div></section>
 <section><h2>辅导建议</h2>
 {% for c in criteria if c.weak %}<div class="tip"><b>{{ c.name }}</b>（本人 {{ c.rate|pct }}，团队 {{ c.team_rate|pct }}）：{{ c.coaching }}</div>
 {% else %}<p class="good">本周期各评分项都不差于团队水平，继续保持。</p>{% endfor %}
 </section>
 <section><h2>最需要复盘的通话</h2>
 {% for call in worst %}<div class="call">
-<b>{{ call.call_id|ident }}</b> · {{ call.started }} · 得分 <b class="{{ 'bad' if not call.passed else '' }}">{{ call.score|score }}</b>
+<b>{{ call.call_id|call }}</b> · {{ call.started }}（北京时间） · 得分 <b class="{{ 'bad' if not call.passed else '' }}">{{ call.score|score }}</b>
 {% if call.vetoed %}<span class="tag critical">一票否决</span>{% endif %}
 {% if call.restored %}<span class="muted">（复核驳回后加回 {{ call.restored|score }} 分）</span>{% endif %}
 {% for f in call.findings %}<div class="evidence{% if f.dismissed %} gone{% endif %}"><span class="tag {{ f.severity }}">{{ f.criterion }}</span>
-{{ f.evidence|highlight(f.span_start, f.span_end) }} <span class="muted">{{ f.points|score }} 分 · {{ f.detail }} · <code>{{ f.rule_id }}</code></span>
+{{ f.evidence|highlight(f.span_start, f.span_end) }} <span class="muted">总分 {{ f.weighted|score }} 分（评分标准扣 {{ f.points|score }} 分 ÷ 总权重 {{ f.total_weight|score(0) }} × 100） · {{ f.detail }} · <code>{{ f.rule_id }}</code></span>
 {% if f.dismissed %}<span class="tag dismissed">已驳回 {{ f.reviewer }}</span>{% elif f.confirmed %}<span class="tag confirmed">已确认</span>{% endif %}</div>
 {% endfor %}{% for m in call.missing %}<div class="evidence"><span class="tag minor">{{ m }}</span> 全程未做到</div>{% endfor %}
 </div>{% else %}<p class="muted">本周期没有通话。</p>{% endfor %}
 </section>
 <section><h2>值得表扬</h2>
 {% for e in praise %}<div class="evidence praise"><span class="tag minor">{{ e.criterion }}</span> {{ e.evidence|highlight(e.span_start, e.span_end) }}
-<span class="muted">{{ e.call_id|ident }} · {{ e.started }}</span></div>
+<span class="muted">{{ e.call_id|call }} · {{ e.started }}</span></div>
 {% else %}<p class="muted">本周期没有共情安抚或复述确认的好例子，可以在辅导时一起练习。</p>{% endfor %}
 </section>
 {% endblock %}
@@ -196,15 +205,15 @@ COMPLIANCE = """{% extends "base.html" %}
 {% include "rules.html" %}
 {% for title, rows in [("待复核", pending), ("已复核", reviewed)] %}
 <section><h2>{{ title }}（{{ rows|length }}）</h2>
-{% if rows %}<table><tr><th class="n">#</th><th>严重程度</th><th class="n">置信度</th><th>坐席</th><th>时间</th><th>证据</th><th>触发规则</th><th>状态</th><th>问题ID</th></tr>
+{% if rows %}<div class="scroll"><table><tr><th class="n">#</th><th>严重程度</th><th class="n">置信度</th><th>坐席</th><th>时间（北京）</th><th>证据</th><th>触发规则</th><th>状态</th><th>问题ID</th></tr>
 {% for r in rows %}<tr><td class="n">{{ loop.index }}</td><td><span class="tag {{ r.severity }}">{{ r.severity_label }}</span></td>
 <td class="n">{{ r.confidence|score(2) }}</td><td>{{ r.agent_id|ident }}<br><span class="muted">{{ r.team }}</span></td>
-<td>{{ r.started }}<br><span class="muted">{{ r.call_id|ident }}</span></td>
+<td>{{ r.started }}<br><span class="muted">{{ r.call_id|call }}</span></td>
 <td><div class="evidence">{{ r.evidence|highlight(r.span_start, r.span_end) }}</div><span class="muted">{{ r.detail }}</span></td>
 <td>{{ r.criterion }}<br><code>{{ r.rule_id }}</code><br><span class="muted">依据：{{ r.basis_label }}</span></td>
 <td><span class="tag {{ r.status }}">{{ r.status_label }}</span>{% if r.reviewer %}<br><span class="muted">{{ r.reviewer }} · {{ r.decided }}</span>{% endif %}
 {% if r.note %}<br><span class="muted">{{ r.note }}</span>{% endif %}</td><td><code>{{ r.finding_id|finding }}</code></td></tr>
-{% endfor %}</table>{% else %}<p class="muted">没有。</p>{% endif %}
+{% endfor %}</table></div>{% else %}<p class="muted">没有。</p>{% endif %}
 </section>
 {% endfor %}
 {% endblock %}
