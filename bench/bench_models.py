@@ -5,7 +5,11 @@
 
 1. Inference: every utterance of the generated night that the default rubric's
    model reads (agent and customer utterances, ask-back pairs) scored by the
-   classifier in its production batches, on one thread: utterances/s.
+   classifier in its production batches, on ``--threads`` threads: inputs/s.
+   The generator repeats its sentences (and the classifier's cache would hide
+   the cost), so with ``--distinct`` every input gets a different tail: a
+   clause of 4-20 characters cut from the Tatoeba/KdConv lines in
+   ``data/pretrain/``, so lengths and characters vary as real talk does.
 2. Nightly: ``callqa nightly`` (the Prefect flow, rules + model, scorecards and
    reports) on the same night, wall clock, as the scheduler would run it.
 A benchmark, not a test: it asserts nothing, it reports.
@@ -29,6 +33,24 @@ from scorers.batch import load_batch  # noqa: E402
 from scorers.rubric import load_rubric  # noqa: E402
 
 
+def distinct_items(items: list, seed: int) -> list:
+    """Each input with a different tail of real text, so no two are alike and nothing is cached."""
+    import gzip
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for name in ("tatoeba_cmn_sentences.txt.gz", "kdconv_dialogue.txt.gz"):
+        with gzip.open(ROOT / "data" / "pretrain" / name, "rt", encoding="utf-8") as f:
+            lines += [line.strip() for line in f if len(line.strip()) >= 4]
+    out = []
+    for n, (task, text, context) in enumerate(items):
+        tail = rng.choice(lines)
+        start = rng.randrange(max(1, len(tail) - 4))
+        out.append((task, f"{text}，{tail[start:start + rng.randint(4, 20)]}{n % 97}", context))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=10000)
@@ -36,6 +58,8 @@ def main() -> None:
     ap.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "default.yaml")
     ap.add_argument("--skip-nightly", action="store_true")
     ap.add_argument("--inference-sample", type=int, default=50000, help="inputs timed through the model")
+    ap.add_argument("--distinct", action="store_true", help="give every input a different tail (see above)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the inference timing")
     args = ap.parse_args()
 
     source = generated_night(args.calls, args.seed, 1)
@@ -45,19 +69,27 @@ def main() -> None:
     batch = load_batch(source)
     model = rubric.model
     items = [item for call in batch.calls for _, _, item in model._items(call)]
+    if args.distinct:
+        items = distinct_items(items, args.seed)
     kinds = {k: sum(1 for t, _, _ in items if t == k) for k in ("agent", "customer", "pair")}
     model.classifier.predict(items[:256])  # load the checkpoint and warm up
+    import torch
+
+    torch.set_num_threads(args.threads)
+    cpu0 = time.process_time()
     sample = items[:args.inference_sample]
     t0 = time.perf_counter()
     model.classifier.predict_distinct(sample)  # every input through the model, duplicates included
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     distinct = len(set(items))
     print(f"model            {model.name} {model.version} (heads: {', '.join(sorted(model.heads))})")
     print(f"input            {source} ({len(batch.calls)} calls)")
     print(f"inputs           {len(items)} for the night ({kinds}), {distinct} distinct "
           f"(identical inputs are scored once)")
-    print(f"inference        {len(sample)} inputs, duplicates included, in {seconds:.1f} s: "
-          f"{len(sample) / seconds:.0f} utterances/s, one thread")
+    print(f"inference        {len(sample)} inputs{' (all distinct)' if args.distinct else ', duplicates included'}, "
+          f"{args.threads} thread(s): {seconds:.1f} s wall, {cpu:.1f} CPU-s: {len(sample) / seconds:.0f} inputs/s "
+          f"wall, {len(sample) / cpu:.0f} inputs per CPU-second")
     print(f"peak memory      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (max RSS)")
     if args.skip_nightly:
         return

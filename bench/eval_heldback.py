@@ -42,6 +42,7 @@ def prf(gold: list[bool], pred: list[bool]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "default.yaml")
+    ap.add_argument("--record", metavar="NAME", help="also write the figures into the model card's evaluation[NAME]")
     args = ap.parse_args()
     rubric = load_rubric(args.rubric)
     crit = {c.id: c for c in rubric.criteria}
@@ -73,10 +74,17 @@ def main() -> None:
     print(f"model {rubric.model_name} {rubric.model_version}; held-back examples: {len(held)} "
           f"(share {card['split']['share']}, seed {card['split']['seed']})")
     print(f"{'head':<14}{'n':>5}{'pos':>5}   {'rules alone':<24}{'rules + model':<24}")
+    figures = {"rubric": f"{rubric.id}@{rubric.version}", "examples": len(held)}
     for head, r in rows.items():
         gold = [g for g, *_ in r]
-        print(f"{head:<14}{len(r):>5}{sum(gold):>5}   {prf(gold, [x[1] for x in r]):<24}"
-              f"{prf(gold, [x[2] for x in r]):<24}")
+        alone, fused = prf(gold, [x[1] for x in r]), prf(gold, [x[2] for x in r])
+        print(f"{head:<14}{len(r):>5}{sum(gold):>5}   {alone:<24}{fused:<24}")
+        figures[head] = {"n": len(r), "positives": sum(gold), "rules alone": alone, "rules + model": fused}
+    if args.record:
+        from scorers.models.card import record_evaluation
+
+        record_evaluation(rubric.model.classifier.path, args.record, figures)
+        print(f"recorded as evaluation[{args.record!r}] in the model card")
 
 
 if __name__ == "__main__":

@@ -136,8 +136,15 @@ def _criterion(cid: str, data: Any, file: Path, build: bool) -> Criterion:
     return criterion
 
 
+CARD_THRESHOLD = "card"  # the threshold the model card chose for its stated target precision
+
+
 def _model_spec(value: Any, file: Path, key: str, with_distress: bool = False) -> dict[str, Any]:
-    """``model: {mode, threshold}`` (empathy also ``distress: {mode, threshold}``), validated."""
+    """``model: {mode, threshold}`` (empathy also ``distress: {mode, threshold}``), validated.
+
+    ``threshold`` is a number, or ``card`` (the default): the lowest score at which the head
+    reached the card's target precision on held-back data, so retraining moves it with the model.
+    """
     from scorers.fusion import MODES
 
     if value is None:
@@ -149,7 +156,10 @@ def _model_spec(value: Any, file: Path, key: str, with_distress: bool = False) -
     if mode not in MODES:
         raise ConfigError(file, f"{key}.mode", f"must be one of {', '.join(MODES)}, got {mode!r}"
                                                f"{closest(str(mode), MODES)}")
-    spec = {"mode": mode, "threshold": _number(value.get("threshold", 0.5), file, f"{key}.threshold", 0, 1)}
+    threshold = value.get("threshold", CARD_THRESHOLD)
+    if threshold != CARD_THRESHOLD:
+        threshold = _number(threshold, file, f"{key}.threshold", 0, 1)
+    spec = {"mode": mode, "threshold": threshold}
     if "distress" in value:
         spec["distress"] = _model_spec(value["distress"], file, f"{key}.distress")
     return spec
@@ -184,21 +194,37 @@ def _fuse_models(criteria: list[Criterion], model_value: Any, file: Path) -> Any
                               f"{spec['mode']!r} would let the model fail a call on its own ({c.id} is a veto "
                               f"criterion): use mode suggest (model-only findings wait for a reviewer) or rule")
         c.rule_scorer = c.scorer
-        fusion = Fusion(spec["mode"], spec["threshold"])
+        where = f"criteria.{c.id}.model"
         if kind == "empathy":
-            distress = spec.get("distress", {"mode": spec["mode"], "threshold": spec["threshold"]})
-            distress_fusion = Fusion(distress["mode"], distress["threshold"])
+            fusion = Fusion(spec["mode"], _threshold(spec, "empathy", call_model, file, where))
+            distress = spec.get("distress", {"mode": spec["mode"], "threshold": CARD_THRESHOLD})
+            distress_fusion = Fusion(distress["mode"], _threshold(distress, "distress", call_model, file,
+                                                                  f"{where}.distress"))
             c.scorer = FusedEmpathyScorer(c.scorer, call_model, fusion, distress_fusion)
             call_model.heads |= {h for h, f in (("empathy", fusion), ("distress", distress_fusion))
                                  if f.mode != "rule"}
         else:
             head, outcome = HEADS[kind]
+            fusion = Fusion(spec["mode"], _threshold(spec, head, call_model, file, where))
             c.scorer = FusedScorer(c.scorer, call_model, head, outcome, fusion)
             if fusion.mode != "rule":
                 call_model.heads.add(head)
             if kind == "paraphrase":
                 call_model.asks_back = getattr(c.rule_scorer, "checks", None)
     return call_model
+
+
+def _threshold(spec: dict[str, Any], head: str, call_model: Any, file: Path, key: str) -> float:
+    """The spec's threshold, or the one the model card chose for ``head`` (``threshold: card``)."""
+    if spec["threshold"] != CARD_THRESHOLD:
+        return spec["threshold"]
+    if spec["mode"] == "rule":
+        return 1.0  # the model is not asked
+    chosen = call_model.classifier.card.get("thresholds", {}).get(head, {}).get("threshold")
+    if not isinstance(chosen, (int, float)):
+        raise ConfigError(file, f"{key}.threshold", f"the model card at {call_model.classifier.path} chose no "
+                                                    f"threshold for the {head} head: give a number, e.g. 0.9")
+    return float(chosen)
 
 
 def _build_conditions(criteria: list[Criterion], file: Path) -> None:

@@ -16,7 +16,7 @@ CALL = [("customer", "这个理财产品怎么样"), ("agent", "这款产品的�
 
 @pytest.fixture
 def eager_rubric(rubric_copy, edit):
-    edit(rubric_copy, "    model: {mode: suggest, threshold: 0.9}\n    violation_when:\n      builtin: over_promise",
+    edit(rubric_copy, "    model: {mode: suggest, threshold: 0.97}\n    violation_when:\n      builtin: over_promise",
          "    model: {mode: suggest, threshold: 0.0}\n    violation_when:\n      builtin: over_promise")
     return load_rubric(rubric_copy)
 

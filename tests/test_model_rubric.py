@@ -1,4 +1,7 @@
 """A rubric's `model:` settings: validated like every other key, and wired into its criteria."""
+import json
+import shutil
+
 import pytest
 
 from scorers.config import ConfigError
@@ -6,7 +9,7 @@ from scorers.fusion import FusedEmpathyScorer, FusedScorer
 from scorers.rubric import load_rubric
 
 OP = "      phrases: lexicons/over_promise.yaml\n"
-OVER_PROMISE_MODEL = OP + "    model: {mode: suggest, threshold: 0.9}\n"
+OVER_PROMISE_MODEL = OP + "    model: {mode: suggest, threshold: 0.97}\n"
 
 
 @pytest.mark.parametrize("old, new, key, fragment", [
@@ -16,7 +19,7 @@ OVER_PROMISE_MODEL = OP + "    model: {mode: suggest, threshold: 0.9}\n"
      "criteria.over_promise.model.threshold", "must be between 0 and 1"),
     (OVER_PROMISE_MODEL, OP + "    model: {mode: both, treshold: 0.5}\n", "criteria.over_promise.model.treshold",
      "(did you mean 'threshold'?)"),
-    ("      distress: {mode: either, threshold: 0.97}", "      distress: {mode: allways}",
+    ("distress: {mode: rule, threshold: 0.97}}", "distress: {mode: allways}}",
      "criteria.empathy.model.distress.mode", "must be one of rule, model, either, both, suggest"),
     ("  path: ../models/callqa-small", "  path: ../models/nowhere", "model.path", "no model checkpoint at"),
     ("  path: ../models/callqa-small", "  pth: ../models/callqa-small", "model.path", "missing: criteria"),
@@ -36,12 +39,13 @@ def test_a_criterion_the_model_has_no_head_for_is_refused(rubric_copy, edit):
     assert err.value.key == "criteria.info_leak.model" and "no head for info_leak/v1" in err.value.problem
 
 
-def test_the_default_rubric_fuses_three_criteria_with_one_model(default_rubric):
+def test_the_default_rubric_fuses_three_criteria_with_one_model_and_asks_it_for_one(default_rubric):
     scorers = {c.id: c.scorer for c in default_rubric.criteria}
     assert isinstance(scorers["empathy"], FusedEmpathyScorer)
     assert isinstance(scorers["over_promise"], FusedScorer) and isinstance(scorers["paraphrase"], FusedScorer)
     assert not isinstance(scorers["jargon"], (FusedScorer, FusedEmpathyScorer))
-    assert default_rubric.model.heads == {"empathy", "distress", "over_promise", "paraphrase"}
+    # only over_promise asks the model (suggest); empathy and paraphrase are switched off (README "Model scorers")
+    assert default_rubric.model.heads == {"over_promise"}
     assert default_rubric.model_name == "callqa-small" and default_rubric.model_version
 
 
@@ -55,7 +59,7 @@ def test_without_model_settings_a_rubric_needs_no_model(rubric_copy, edit):
     text = rubric_copy.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines(keepends=True)
              if "model:" not in line and "distress: {mode" not in line and "../models/" not in line
-             and "threshold: 0.9  " not in line and "mode: either\n" not in line]
+             and "threshold: 0.97 " not in line and "mode: either\n" not in line]
     rubric_copy.write_text("".join(lines), encoding="utf-8")
     (rubric_copy.parent.parent / "models").unlink()  # no checkpoint anywhere: still loads
     rubric = load_rubric(rubric_copy)
@@ -104,3 +108,26 @@ def test_the_default_rubric_never_lets_the_model_veto(default_rubric):
     for c in default_rubric.criteria:
         if c.veto and c.model_spec:
             assert c.model_spec["mode"] not in MODEL_COUNTS, c.id
+
+
+def test_threshold_card_takes_the_threshold_the_model_card_chose(rubric_copy, edit):
+    edit(rubric_copy, "model: {mode: rule, threshold: 0.97}", "model: {mode: either, threshold: card}")
+    rubric = load_rubric(rubric_copy)
+    paraphrase = next(c for c in rubric.criteria if c.id == "paraphrase")
+    chosen = rubric.model.classifier.card["thresholds"]["paraphrase"]["threshold"]
+    assert paraphrase.scorer.fusion.threshold == pytest.approx(chosen)
+    assert chosen != 0.97  # the card's value, not the number it replaced
+
+
+def test_threshold_card_without_a_card_threshold_names_the_key(rubric_copy, edit):
+    models = rubric_copy.parent.parent / "models"
+    copy = rubric_copy.parent.parent / "model-copy"
+    shutil.copytree(models.resolve() / "callqa-small", copy)
+    card = json.loads((copy / "model_card.json").read_text(encoding="utf-8"))
+    card.pop("thresholds")
+    (copy / "model_card.json").write_text(json.dumps(card), encoding="utf-8")
+    edit(rubric_copy, "  path: ../models/callqa-small", "  path: ../model-copy")
+    edit(rubric_copy, "model: {mode: rule, threshold: 0.97}", "model: {mode: either, threshold: card}")
+    with pytest.raises(ConfigError) as err:
+        load_rubric(rubric_copy)
+    assert err.value.key == "criteria.paraphrase.model.threshold" and "chose no threshold" in err.value.problem

@@ -26,12 +26,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from scorers.models.architecture import Architecture
 from scorers.models.encoding import MAX_LENGTH, build_char_tokenizer
 from scorers.normalize import normalize
 from scorers.numbers import mask_text
 
 TEXT_SUFFIXES = (".txt", ".txt.gz")
-PRETRAIN_CARD = "pretraining.json"
+from scorers.models.card import PRETRAINING_FILE as PRETRAIN_CARD  # noqa: E402
 
 
 class PretrainError(ValueError):
@@ -39,8 +40,8 @@ class PretrainError(ValueError):
 
 
 @dataclass
-class PretrainConfig:
-    """Hyper-parameters; the architecture must match what :mod:`scorers.models.training` builds."""
+class PretrainConfig(Architecture):
+    """Hyper-parameters; the encoder's shape (:class:`Architecture`) is the one fine-tuning uses."""
 
     seed: int = 13
     steps: int = 3000
@@ -48,10 +49,6 @@ class PretrainConfig:
     learning_rate: float = 5e-4
     warmup: float = 0.05
     threads: int = 2
-    hidden_size: int = 128
-    layers: int = 2
-    heads: int = 4
-    intermediate_size: int = 256
     dropout: float = 0.1
     max_length: int = 64  # pretraining sequences; the fine-tuned model still reads MAX_LENGTH
     min_char_count: int = 2  # a character seen once is noise, not vocabulary
@@ -105,7 +102,7 @@ class Pretrainer:
 
     def fit(self, texts: Iterable[str], progress: Callable[[str], None] | None = None) -> "Pretrainer":
         import torch
-        from transformers import (BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling,
+        from transformers import (BertForMaskedLM, DataCollatorForLanguageModeling,
                                   get_linear_schedule_with_warmup)
 
         c = self.config
@@ -118,11 +115,7 @@ class Pretrainer:
         torch.set_num_threads(c.threads)
         rng = random.Random(c.seed)
         tokenizer = build_char_tokenizer(lines, min_count=c.min_char_count)
-        bert = BertConfig(vocab_size=len(tokenizer), hidden_size=c.hidden_size, num_hidden_layers=c.layers,
-                          num_attention_heads=c.heads, intermediate_size=c.intermediate_size,
-                          hidden_dropout_prob=c.dropout, attention_probs_dropout_prob=c.dropout,
-                          max_position_embeddings=MAX_LENGTH + 2, type_vocab_size=2,
-                          pad_token_id=tokenizer.pad_token_id)
+        bert = c.bert_config(tokenizer, c.dropout)
         model = BertForMaskedLM(bert)
         collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=c.mask_share, return_tensors="pt")
         optimizer = torch.optim.AdamW(model.parameters(), lr=c.learning_rate, weight_decay=0.01)

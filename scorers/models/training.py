@@ -37,16 +37,17 @@ from pathlib import Path
 from typing import Callable
 
 from scorers.models.abstain import Abstainer
+from scorers.models.architecture import Architecture
 from scorers.models.calibration import ece, fit_temperature, scaled, threshold_for_precision
+from scorers.models.card import CARD_FILE, pretraining_record, write_card
 from scorers.models.encoding import MAX_LENGTH, build_char_tokenizer, encode, model_inputs, score_items
 from scorers.models.examples import LABELS, TASK_HEADS, Example, data_hash
 from scorers.normalize import normalize
 
-CARD_FILE = "model_card.json"
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(Architecture):
     """Hyper-parameters; the defaults train the shipped model in about three minutes on 2 CPU cores."""
 
     seed: int = 13
@@ -57,10 +58,6 @@ class TrainConfig:
     warmup: float = 0.06
     holdout: float = 0.1
     threads: int = 2
-    hidden_size: int = 128
-    layers: int = 2
-    heads: int = 4
-    intermediate_size: int = 256
     dropout: float = 0.2
     patience: int = 2  # epochs without a better held-back loss before training stops
     max_length: int = MAX_LENGTH
@@ -120,15 +117,11 @@ def _batches(examples: list[Example], size: int, rng: random.Random) -> list[lis
 
 
 def _new_model(tokenizer, config: TrainConfig):
-    from transformers import BertConfig, BertForSequenceClassification
+    from transformers import BertForSequenceClassification
 
-    bert = BertConfig(vocab_size=len(tokenizer), hidden_size=config.hidden_size,
-                      num_hidden_layers=config.layers, num_attention_heads=config.heads,
-                      intermediate_size=config.intermediate_size, hidden_dropout_prob=config.dropout,
-                      attention_probs_dropout_prob=config.dropout, max_position_embeddings=config.max_length + 2,
-                      type_vocab_size=2, num_labels=len(LABELS), problem_type="multi_label_classification",
-                      pad_token_id=tokenizer.pad_token_id,
-                      id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)})
+    bert = config.bert_config(tokenizer, config.dropout, config.max_length, num_labels=len(LABELS),
+                              problem_type="multi_label_classification", id2label=dict(enumerate(LABELS)),
+                              label2id={n: i for i, n in enumerate(LABELS)})
     return BertForSequenceClassification(bert)
 
 
@@ -296,7 +289,8 @@ def swap_into(staging: Path, out: Path) -> None:
 
 def model_card(out: Path, name: str, examples, train_set, held, metrics, base, config: TrainConfig,
                sources: list[str], seconds: float, training: dict | None = None) -> dict:
-    """``model_card.json`` (read back by the scorer: name, version, labels) and a README.md for people."""
+    """``model_card.json`` (read back by the scorer: name, version, labels) and a README.md for people
+    (:mod:`scorers.models.card`)."""
     digest = data_hash(examples)
     created = datetime.now(timezone.utc)
     counts = {f"{task}:{label}": sum(1 for e in examples if e.task == task and label in e.labels)
@@ -311,14 +305,6 @@ def model_card(out: Path, name: str, examples, train_set, held, metrics, base, c
             "holdout_metrics_at_0.5": metrics, "config": asdict(config), "training_seconds": seconds,
             "calibration": (training or {}).pop("calibration", {}),
             "thresholds": (training or {}).pop("thresholds", {}),
-            "training": training or {}}
-    (out / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    rows = "\n".join(f"| {h} | {m['n']} | {m['positives']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |"
-                     for h, m in metrics.items())
-    (out / "README.md").write_text(
-        f"# {card['name']} {card['version']}\n\nUtterance classifier for callqa (heads: {', '.join(LABELS)}).\n\n"
-        f"- base: {card['base']}\n- trained: {card['created']} in {seconds} s, seed {config.seed}\n"
-        f"- data: {len(examples)} examples from {', '.join(sources) or 'memory'}; sha256 {digest}\n\n"
-        f"Held-back split ({len(held)} examples, threshold 0.5):\n\n| head | n | positives | precision | recall | F1 |\n"
-        f"|---|---|---|---|---|---|\n{rows}\n", encoding="utf-8")
+            "training": training or {}, "pretraining": pretraining_record(base)}
+    write_card(out, card)
     return card
