@@ -37,6 +37,8 @@ console = Console(stderr=True)
 out_console = Console()
 
 
+WORKERS_HELP = ("processes that score in parallel, each loading the rubrics once (default: every core this "
+                "process may use; batches under 500 calls are scored in this process)")
 REPLACE_HELP = ("store a re-delivery even though it lacks calls the last run of the same input stored "
                 "(they are dropped); without it such a run changes nothing and exits 2")
 RUBRIC_HELP = "score every call with this rubric (default: route each call by rubrics/routing.yaml)"
@@ -126,8 +128,10 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
           rules_only: bool = typer.Option(False, "--rules-only", help="ignore the rubrics' model settings: "
                                           "score with the rules alone (to compare, or while retraining)"),
           replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
+          workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
     """Score a batch directly, without the orchestrator."""
+    from scorers.parallel import available_cores
     from scorers.batch import run_batch
     from scorers.ingest import InputError
     from scorers.store import OutputBusy
@@ -139,7 +143,8 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
         task = bar.add_task("score", total=None)
         try:
             summary = run_batch(input, out, loaded_rubric, progress=lambda n: bar.advance(task, n),
-                                on_loaded=lambda b: bar.update(task, total=len(b.calls)), replace=replace)
+                                on_loaded=lambda b: bar.update(task, total=len(b.calls)), replace=replace,
+                                workers=workers or available_cores())
         except InputError as err:
             console.print(f"[red]input error[/red] {escape(str(err))}")
             raise typer.Exit(EXIT_UNUSABLE)
@@ -154,7 +159,8 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
             rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
             routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
-            replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP)) -> None:
+            replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
+            workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.paths import night_input
     from scorers.ingest import InputError, discover
@@ -179,7 +185,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     from pipelines.flows import run_nightly
 
     try:
-        summary = run_nightly(input, out, rubric, routing, replace=replace)
+        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

@@ -29,12 +29,11 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
-from scorers.call import Call  # noqa: E402
+from scorers.parallel import available_cores  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
 from scorers.store import OutputLock, Store  # noqa: E402
 
-CHUNK_SIZE = 2000
 
 
 @lru_cache(maxsize=4)
@@ -67,9 +66,14 @@ def load_and_validate(input_path: str) -> steps.LoadedBatch:
 
 
 @task(cache_policy=NO_CACHE)
-def score_chunk(calls: list[Call], rubric_path: str | None, routing_path: str | None = None,
-                confirmed: frozenset[str] = frozenset()) -> list:
-    return steps.score_calls(calls, router_at(rubric_path, routing_path), confirmed=confirmed)
+def score_night(loaded: steps.LoadedBatch, rubric_path: str | None, routing_path: str | None = None,
+                confirmed: frozenset[str] = frozenset(), workers: int = 1) -> list:
+    """Every call of the night, in ``workers`` processes (a bounded pool, rubrics and models loaded
+    once per worker: :mod:`scorers.parallel`). A call whose scoring raises joins ``loaded.rejections``
+    by name; a worker that dies has its chunk scored again, once."""
+    router = router_at(rubric_path, routing_path)
+    steps.load_models(router)  # in this process too: a small night is scored here, before any pool starts
+    return steps.score_batch_calls(loaded, router, confirmed=confirmed, workers=workers)
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -118,7 +122,8 @@ def render_reports(out: str, rubric_path: str | None, routing_path: str | None =
 
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
-                    routing_path: str | None = None, replace: bool = False) -> steps.BatchSummary:
+                    routing_path: str | None = None, replace: bool = False,
+                    workers: int | None = None) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
@@ -126,13 +131,14 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     ``routing_path`` (default: rubrics/routing.yaml) routes its team or channel to.
     ``replace``: store a re-delivery that lacks calls its last run stored (see
     :func:`scorers.batch.check_delivery`); without it such a run fails and changes nothing.
+    ``workers``: scoring processes (default: every core this process may use).
     """
     with Store(out).acquire() as lock:  # OutputBusy: another run writes here; the flow run fails at once
-        return _nightly(input_path, out, rubric_path, routing_path, replace, lock)
+        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers)
 
 
 def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, replace: bool,
-             lock: OutputLock) -> steps.BatchSummary:
+             lock: OutputLock, workers: int | None = None) -> steps.BatchSummary:
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
@@ -141,14 +147,10 @@ def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: s
     warnings = steps.check_delivery(out, loaded, router_at(rubric_path, routing_path), replace)
     for warning in warnings:
         logger.warning("%s", warning)
-    chunks = [loaded.calls[i:i + CHUNK_SIZE] for i in range(0, len(loaded.calls), CHUNK_SIZE)]
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there
     confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
-    if chunks:  # load rubrics and models here, once: lazy imports in concurrent chunk threads are not thread-safe
-        steps.load_models(router_at(rubric_path, routing_path))
-    futures = [score_chunk.submit(quote(chunk), rubric_path, routing_path, quote(confirmed)) for chunk in chunks]
-    scored = [s for future in futures for s in future.result()]
+    scored = score_night(quote(loaded), rubric_path, routing_path, quote(confirmed), workers or available_cores())
     staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path, quote(lock),
                               warnings)
     try:
@@ -170,10 +172,12 @@ def _resolved(path: Path | str | None) -> str | None:
 
 
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
-                routing_path: Path | str | None = None, replace: bool = False) -> steps.BatchSummary:
+                routing_path: Path | str | None = None, replace: bool = False,
+                workers: int | None = None) -> steps.BatchSummary:
     started = time.perf_counter()
     temporary_server_dies_with_us()
-    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace)
+    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
+                              workers)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 

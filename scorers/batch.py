@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from scorers.aggregate import agent_day_table
 from scorers.call import Call
 from scorers.finding import MET, VIOLATION
-from scorers.ingest import InputError, Rejection, discover, find_inputs, iter_records, printable  # noqa: F401 (discover: the flow)
+from scorers.ingest import InputError, Rejection, as_record, discover, find_inputs, iter_records, printable  # noqa: F401 (discover: the flow)
 from scorers.numbers import classify, find_runs, mask_text
 from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
@@ -147,6 +147,34 @@ def require_calls(batch: LoadedBatch, out: str | Path | None = None) -> LoadedBa
                       f"{first}{more}{unchanged}")
 
 
+def score_batch_calls(batch: LoadedBatch, rubric: Rubric | Router, progress=None,
+                      confirmed: frozenset[str] = frozenset(), workers: int = 1) -> list[ScoredCall]:
+    """Score the batch's calls (in ``workers`` processes when it is worth it); calls whose scoring
+    raised join ``batch.rejections``, so in = scored + rejected."""
+    from scorers.parallel import CHUNK_CALLS, RubricSpec, score_in_workers
+
+    if workers > 1 and len(batch.calls) > CHUNK_CALLS:  # a small batch is scored before a pool starts
+        scored, rejections = score_in_workers(batch.calls, RubricSpec.of(rubric), workers, confirmed=confirmed,
+                                              models=_uses_models(rubric), progress=progress)
+        batch.rejections.extend(rejections)
+        return scored
+    return score_calls(batch.calls, rubric, progress, confirmed,
+                       on_error=lambda call, err: batch.rejections.append(scoring_rejection(call, err)))
+
+
+def _uses_models(rubric: Rubric | Router) -> bool:
+    return any(getattr(r, "model", None) is not None for r in as_router(rubric).rubrics)
+
+
+def scoring_rejection(call: Call, err: Exception) -> Rejection:
+    """A call whose scoring raised, as a rejection: the criterion and the error, never the call's text."""
+    criterion = getattr(err, "criterion", "(scoring)")
+    cause = getattr(err, "error", err)
+    return Rejection(call.source, f"call {call.call_id}", call.call_id, criterion,
+                     f"scoring failed: {type(cause).__name__}: {mask_text(str(cause))[:200]}",
+                     json.dumps(as_record(call), ensure_ascii=False))
+
+
 def confirmed_findings(out: str | Path) -> frozenset[str]:
     """Finding ids whose latest review is 'confirmed': suspected model findings among them count."""
     from scorers.reports.reviews import CONFIRMED, latest_decisions
@@ -157,11 +185,14 @@ def confirmed_findings(out: str | Path) -> frozenset[str]:
 
 def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
                 progress: Callable[[int], None] | None = None,
-                confirmed: frozenset[str] = frozenset()) -> list[ScoredCall]:
+                confirmed: frozenset[str] = frozenset(),
+                on_error: Callable[[Call, Exception], None] | None = None) -> list[ScoredCall]:
     """Score each call with its rubric (``rubric`` itself, or where a :class:`Router` sends it).
 
     ``confirmed``: finding ids reviewers confirmed (:func:`confirmed_findings`), so a suspected
-    finding that was confirmed counts when its call is scored again."""
+    finding that was confirmed counts when its call is scored again. ``on_error``: called with a
+    call whose scoring raised (a :class:`~scorers.scoring.ScoringError` naming the criterion), which
+    is then left out; without it the error propagates. One bad call must not cost the night."""
     router = as_router(rubric)
     rubric_for = (lambda call: router.default) if not router.routes else router.rubric_for
     calls = list(calls)
@@ -171,7 +202,12 @@ def score_calls(calls: Iterable[Call], rubric: Rubric | Router,
         models = _prepare_models(chunk, rubric_for)
         try:
             for call in chunk:
-                scored.append(score_call(call, rubric_for(call), confirmed))
+                try:
+                    scored.append(score_call(call, rubric_for(call), confirmed))
+                except Exception as err:  # noqa: BLE001 - handed to on_error, or raised
+                    if on_error is None:
+                        raise
+                    on_error(call, err)
                 if progress:
                     progress(1)
         finally:
@@ -398,13 +434,15 @@ def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCal
 def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
               progress: Callable[[int], None] | None = None,
               on_loaded: Callable[[LoadedBatch], None] | None = None, replace: bool = False,
-              lock: OutputLock | None = None) -> BatchSummary:
+              lock: OutputLock | None = None, workers: int = 1) -> BatchSummary:
     """Score every call under ``input_path`` and write the scorecards under ``out``.
 
     ``rubric``: one rubric for every call, or a :class:`Router` (``rubrics/routing.yaml``) that picks
     each call's rubric by team or channel. The output lock is taken first (or ``lock``, already held):
     a second run on the same ``out`` fails at once with :class:`~scorers.store.OutputBusy`, not after
     scoring. ``replace``: store a re-delivery that lacks calls its last run stored (:func:`check_delivery`).
+    ``workers``: score in that many processes (:mod:`scorers.parallel`); a call whose scoring raises
+    is rejected with the criterion and the error, and the rest goes on.
     """
     started = time.perf_counter()
     own = lock is None
@@ -415,7 +453,7 @@ def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
         if on_loaded:
             on_loaded(batch)
         warnings = check_delivery(out, batch, rubric, replace)
-        scored = score_calls(batch.calls, rubric, progress, confirmed_findings(out))
+        scored = score_batch_calls(batch, rubric, progress, confirmed_findings(out), workers)
         return write_batch(Path(out), batch, scored, rubric, started, lock, warnings)
     finally:
         if own:

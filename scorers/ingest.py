@@ -217,6 +217,14 @@ def call_date_of(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
+def as_record(call: Call) -> dict:
+    """The input record of a built call (what ``rejected/`` keeps so a call can be fixed and replayed)."""
+    return {"call_id": call.call_id, "agent_id": call.agent_id, "team": call.team, "channel": call.channel,
+            "started_at": call.started_at,
+            "utterances": [{"speaker": u.speaker, "text": u.text, "start_ms": u.start_ms, "end_ms": u.end_ms}
+                           for u in call.utterances]}
+
+
 def build_call(record: Any, source: str) -> Call:
     """Validate one call record and build the :class:`Call`, or raise RecordError."""
     if not isinstance(record, dict):

@@ -72,6 +72,14 @@ def rewards_only(criterion: Criterion) -> bool:
     return c is not None and c.met_when is not None and c.violation_when is None
 
 
+class ScoringError(RuntimeError):
+    """A criterion's scorer raised on one call: the call is rejected with this, the night goes on."""
+
+    def __init__(self, criterion: str, error: Exception):
+        self.criterion, self.error = criterion, error
+        super().__init__(f"{criterion}: {type(error).__name__}: {error}")
+
+
 def score_call(call: Call, rubric: Rubric, confirmed: frozenset[str] | set[str] = frozenset()) -> ScoredCall:
     """Score one call; ``confirmed``: finding ids reviewers confirmed (suspected findings among them count)."""
     results: dict[str, CriterionResult] = {}
@@ -80,7 +88,10 @@ def score_call(call: Call, rubric: Rubric, confirmed: frozenset[str] | set[str] 
     has_customer = any(u.is_customer for u in call.utterances)
     ctx = Context(call)  # shared by the criteria: a scorer used by several runs once
     for criterion in rubric.criteria:
-        findings, not_applicable = judge(criterion, ctx)
+        try:
+            findings, not_applicable = judge(criterion, ctx)
+        except Exception as err:  # noqa: BLE001 - named, so the caller can reject this one call
+            raise ScoringError(criterion.id, err) from err
         deducted = earned = 0.0
         for f in findings:
             if not f.counted and confirmed and finding_id(call.call_id, f) in confirmed:

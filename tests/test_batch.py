@@ -762,3 +762,41 @@ def test_a_call_whose_team_changed_counts_once_in_agents(tmp_path, make_call, sh
     assert sum(a["n_calls"] for a in agents) == 2
     assert sorted((a["team"], a["rubric_id"], a["n_calls"]) for a in agents) == [
         ("财富管理专线", "wealth_outbound", 1), ("零售客服一组", "default", 1)]
+
+
+# --------------------------------------------------------------------------- one bad call never costs the night
+
+def test_a_call_that_makes_a_scorer_raise_is_rejected_and_the_night_goes_on(tmp_path, make_call, default_rubric,
+                                                                            monkeypatch):
+    import scorers.scoring as scoring
+
+    judge = scoring.judge
+
+    def flaky(criterion, ctx):
+        if ctx.call.call_id == "BAD-1" and criterion.id == "jargon":
+            raise ValueError(f"boom at {CARD}")  # the message may hold text: it is masked
+        return judge(criterion, ctx)
+
+    monkeypatch.setattr(scoring, "judge", flaky)
+    make_call(call_id="OK-1")
+    make_call(call_id="BAD-1")
+    path = make_call(call_id="OK-2")
+    out = tmp_path / "out"
+    summary = run_batch(path, out, default_rubric)
+    assert (summary.calls_scored, summary.rejected) == (2, 1)  # in = scored + rejected
+    assert sorted(read_dataset(out, "calls").column("call_id").to_pylist()) == ["OK-1", "OK-2"]
+    (message,) = summary.rejections
+    assert "BAD-1" in message and "jargon: scoring failed: ValueError" in message and CARD not in message
+    (rejected,) = [json.loads(line) for f in (out / "rejected").glob("*.jsonl")
+                   for line in f.read_text(encoding="utf-8").splitlines()]
+    assert rejected["field"] == "jargon" and json.loads(rejected["record"])["call_id"] == "BAD-1"
+
+
+def test_without_an_error_handler_a_scoring_error_names_the_criterion(make_call, default_rubric, monkeypatch):
+    import scorers.scoring as scoring
+    from scorers.batch import load_batch, score_calls
+
+    monkeypatch.setattr(scoring, "judge", lambda criterion, ctx: 1 / 0)
+    batch = load_batch(make_call(call_id="X-1"))
+    with pytest.raises(scoring.ScoringError, match=r"^jargon: ZeroDivisionError"):
+        score_calls(batch.calls, default_rubric)
