@@ -329,6 +329,8 @@ def test_an_agent_page_with_every_call_openable(wb):
     links = set(re.findall(r'href="/calls/([^"]+)"', page))
     assert set(mine["call_id"]) <= links
     assert "<svg" in page and "值得表扬" in page and "最需要回听的通话" in page
+    rank = re.search(r'<div class="v">(\d+) / (\d+)</div><div class="l">团队内排名', page)
+    assert rank and int(rank.group(1)) <= int(rank.group(2)) == 2  # A1001 and A1002 are team A
     for call in mine["call_id"]:
         assert client.get(f"/calls/{call}").status_code == 200
 

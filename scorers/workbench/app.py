@@ -459,7 +459,7 @@ class Workbench:
         for x in findings.to_dict("records"):
             x["label"] = self.data.labels.get(x["criterion"], x["criterion"])
             x["status"] = (APPEALED if x["appealed"] else x["decision"] if x.get("decision") in (CONFIRMED, DISMISSED)
-                           else PENDING if x["outcome"] == VIOLATION else "")
+                           else PENDING if x["outcome"] == VIOLATION and x["critical"] else "")
             is_focus = focus is not None and x["finding_id"] == focus["finding_id"]
             cls = "focus" if is_focus else "other"
             marks.setdefault(int(x["utterance_index"]), []).append((x["span_start"], x["span_end"], cls))
@@ -622,7 +622,7 @@ class Workbench:
                   "score": c["score"], "passed": bool(c["passed_adj"]), "vetoed": bool(c["vetoed_adj"]),
                   "coached": c["call_id"] in coached}
                  for c in current.sort_values(["score", "started"]).to_dict("records")]
-        return self.render("agent.html", request, user, session, nav="agents", a=job["a"], n_agents=job["n_agents"],
+        return self.render("agent.html", request, user, session, nav="agents", a=job["a"], n_agents=len(summary),
                            criteria=job["criteria"], worst=job["worst"], praise=job["praise"], trend=trend,
                            calls=calls, period=period)
 

@@ -55,7 +55,8 @@ textarea { width: 100%; min-height: 54px; }
 button.act { border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 4px; padding: 4px 14px; cursor: pointer; }
 button.act.confirm { background: var(--bad); border-color: var(--bad); } button.act.dismiss { background: #52606d; border-color: #52606d; }
 button.plain { border: 1px solid #bcccdc; background: #fff; border-radius: 4px; padding: 3px 10px; cursor: pointer; }
-kbd { border: 1px solid #bcccdc; border-bottom-width: 2px; border-radius: 3px; padding: 0 4px; font-size: 12px; background: #fff; }
+kbd { border: 1px solid #bcccdc; border-bottom-width: 2px; border-radius: 3px; padding: 0 4px; font-size: 12px; background: #fff; color: var(--ink); }
+button kbd { background: transparent; color: inherit; border-color: rgba(255, 255, 255, .6); }
 .turns { display: flex; flex-direction: column; gap: 4px; }
 .turn { display: grid; grid-template-columns: 64px 46px 1fr; gap: 8px; padding: 4px 6px; border-radius: 4px; }
 .turn.customer { background: #f7f9fb; } .turn.flagged { background: #fff4e5; outline: 1px solid #f0b429; }
@@ -80,20 +81,20 @@ JS = """
   function typing(e) { var t = e.target; return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT'); }
   var rows = Array.prototype.slice.call(document.querySelectorAll('tr[data-href]'));
   var at = rows.length ? 0 : -1;
-  function select(i) {
+  function select(i, scroll) {
     if (!rows.length) return;
     at = Math.max(0, Math.min(rows.length - 1, i));
     rows.forEach(function (r, n) { r.classList.toggle('sel', n === at); });
-    rows[at].scrollIntoView({block: 'nearest'});
+    if (scroll) rows[at].scrollIntoView({block: 'nearest'});
   }
-  if (rows.length) select(0);
+  if (rows.length) select(0, false);
   rows.forEach(function (r, n) { r.addEventListener('click', function (e) { if (e.target.tagName !== 'A') { window.location = r.dataset.href; } }); });
   document.addEventListener('keydown', function (e) {
     if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     var k = e.key;
     if (rows.length) {
-      if (k === 'j') { select(at + 1); e.preventDefault(); return; }
-      if (k === 'k') { select(at - 1); e.preventDefault(); return; }
+      if (k === 'j') { select(at + 1, true); e.preventDefault(); return; }
+      if (k === 'k') { select(at - 1, true); e.preventDefault(); return; }
       if ((k === 'o' || k === 'Enter') && at >= 0) { window.location = rows[at].dataset.href; return; }
     }
     var link = document.querySelector(k === 'j' ? 'a[rel=next]' : k === 'k' ? 'a[rel=prev]' : null);
