@@ -84,13 +84,15 @@ def workbench(ctx: typer.Context,
     main, others = _rubrics(rubric, routing)
     if not _loopback(host):
         console.print(f"[yellow]warning[/yellow] listening on {host}: the workbench speaks plain HTTP; "
-                      "serve it behind TLS (a reverse proxy) so passwords and session cookies are encrypted")
+                      "serve it behind TLS (a reverse proxy) so passwords and session cookies are encrypted",
+                      soft_wrap=True)
     import uvicorn
 
     from scorers.workbench.app import create_app
 
     app = create_app(scorecards, users_file, main, others)
-    console.print(f"callqa workbench: http://{host}:{port}/  ({len(accounts)} accounts in {users_file})")
+    console.print(f"callqa workbench: http://{host}:{port}/  ({len(accounts)} accounts in {users_file})",
+                  soft_wrap=True, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
