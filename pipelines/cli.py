@@ -26,6 +26,7 @@ from rich.table import Table
 
 from pipelines.report_cli import report_app, review_command
 from pipelines.train_cli import review_corpus_command, train_command
+from pipelines.workbench_cli import workbench_app
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL, EXIT_BUSY, EXIT_NO_REPORTS = 0, 1, 2, 3, 4, 5
 
@@ -283,6 +284,7 @@ app.add_typer(report_app, name="report")
 app.command("train")(train_command)
 app.command("review-corpus")(review_corpus_command)
 app.command("review")(review_command)
+app.add_typer(workbench_app, name="workbench")
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ an orchestrator.
 Each call is scored with the rubric its team or channel routes it to
 (:mod:`scorers.routing`; a single :class:`Rubric` scores every call). Calls of
 different rubrics have different criterion columns, so ``calls/``,
-``findings/`` and ``compliance/`` get one file per rubric per batch and day,
+``findings/``, ``compliance/`` and ``transcripts/`` get one file per rubric per batch and day,
 and ``agents/`` one file per rubric per day; readers unify the schemas
 (:func:`scorers.store.read_dataset`).
 
@@ -40,12 +40,12 @@ from scorers.numbers import classify, find_runs, mask_text
 from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
-                                findings_table)
+                                findings_table, transcript_rows, transcripts_table)
 from scorers.schemas import conform, criteria_in, dataset_schema
 from scorers.scoring import ScoredCall, score_call
 from scorers.store import OutputLock, StagedWrite, Store
 
-DATASETS = ("calls", "findings", "compliance", "agents", "rejected")
+DATASETS = ("calls", "findings", "compliance", "transcripts", "agents", "rejected")
 
 
 @dataclass
@@ -312,7 +312,7 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
         for r in router.rubrics:
             group = [s for s in scored if s.rubric_id == r.id]
             if not group:  # no call got this rubric this time: an earlier run's files of the batch go
-                for dataset in ("calls", "findings", "compliance"):
+                for dataset in ("calls", "findings", "compliance", "transcripts"):
                     writer.delete_stem(dataset, stems[r.id])
                 continue
             call_dates = [s.call.call_date for s in group]
@@ -326,6 +326,9 @@ def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric:
             writer.write_partitioned("findings", findings_table(f_rows), f_dates, group_days, stems[r.id], replace,
                                      batch_stems=own)
             writer.write_partitioned("compliance", compliance_table(c_rows), c_dates, group_days, stems[r.id],
+                                     replace, batch_stems=own)
+            t_rows, t_dates = transcript_rows(group)
+            writer.write_partitioned("transcripts", transcripts_table(t_rows), t_dates, group_days, stems[r.id],
                                      replace, batch_stems=own)
         stem = stems[router.default.id]
         rejected = Path("rejected") / f"{stem}.jsonl"

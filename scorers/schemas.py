@@ -59,6 +59,13 @@ COMPLIANCE = pa.schema([
     ("rubric_id", pa.string()), ("rubric_version", pa.string()), ("review_status", pa.string()),
 ])
 
+# Every utterance of every scored call, masked per call like evidence: what the review
+# workbench shows as "the whole call" (the input files may be gone or moved by then).
+TRANSCRIPTS = pa.schema([
+    ("call_id", pa.string()), ("rubric_id", pa.string()), ("utterance_index", pa.int32()),
+    ("speaker", pa.string()), ("text", pa.string()), ("start_ms", pa.int64()), ("end_ms", pa.int64()),
+])
+
 AGENT_FIELDS = [
     ("agent_id", pa.string()), ("team", pa.string()), ("rubric_id", pa.string()), ("rubric_version", pa.string()),
     ("n_calls", pa.int32()), ("mean_score", pa.float64()), ("pass_rate", pa.float64()),

@@ -1,4 +1,4 @@
-"""Scored calls to Arrow tables: one row per call, per finding, per compliance case."""
+"""Scored calls to Arrow tables: one row per call, per finding, per compliance case, per utterance."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,7 +8,7 @@ import pyarrow as pa
 from scorers.finding import VIOLATION
 from scorers.numbers import mask_text, mask_utterances
 from scorers.rubric import Rubric
-from scorers.schemas import COMPLIANCE, FINDINGS, calls_schema, instant
+from scorers.schemas import COMPLIANCE, FINDINGS, TRANSCRIPTS, calls_schema, instant
 from scorers.scoring import ScoredCall, finding_id
 
 
@@ -80,3 +80,20 @@ def compliance_rows(rows: list[dict], dates: list, rubric: Rubric) -> tuple[list
 
 def compliance_table(rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=COMPLIANCE)
+
+
+def transcript_rows(scored: list[ScoredCall]) -> tuple[list[dict], list]:
+    """Every utterance, masked per call (a number read out over several turns is masked in each of them)."""
+    rows, dates = [], []
+    for s in scored:
+        c = s.call
+        texts = mask_utterances([(u.speaker, u.text) for u in c.utterances])
+        for i, (u, text) in enumerate(zip(c.utterances, texts)):
+            rows.append({"call_id": c.call_id, "rubric_id": s.rubric_id, "utterance_index": i, "speaker": u.speaker,
+                         "text": text, "start_ms": u.start_ms, "end_ms": u.end_ms})
+            dates.append(c.call_date)
+    return rows, dates
+
+
+def transcripts_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=TRANSCRIPTS)

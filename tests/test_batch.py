@@ -13,7 +13,7 @@ import pytest
 import scorers.store as store
 from scorers.batch import DATASETS, NothingRead, ShrunkDelivery, run_batch
 from scorers.numbers import mask_text
-from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, agents_schema, calls_schema
+from scorers.schemas import COMPLIANCE, FINDINGS, PARTITION, TRANSCRIPTS, agents_schema, calls_schema
 from scorers.store import STAGING, StagedWrite, read_dataset
 
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
@@ -74,7 +74,7 @@ def test_summary(night, default_rubric):
     assert [m.split(": ")[0] for m in summary.rejections] == [f"{source}, line 3", f"{source}, line 5"]
 
 
-@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "agents"])
+@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "transcripts", "agents"])
 def test_datasets_are_partitioned_by_call_date(night, name):
     _, out, _ = night
     files = data_files(out, name)
@@ -90,7 +90,7 @@ def test_nothing_left_in_staging(night):
 
 def expected_schema(name, rubric):
     return {"calls": calls_schema(rubric.criterion_ids), "findings": FINDINGS, "compliance": COMPLIANCE,
-            "agents": agents_schema(rubric.criterion_ids)}[name]
+            "transcripts": TRANSCRIPTS, "agents": agents_schema(rubric.criterion_ids)}[name]
 
 
 def without_metadata(schema):
@@ -98,7 +98,7 @@ def without_metadata(schema):
     return schema.remove_metadata()
 
 
-@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "agents"])
+@pytest.mark.parametrize("name", ["calls", "findings", "compliance", "transcripts", "agents"])
 def test_every_file_has_the_declared_schema(night, default_rubric, name):
     _, out, _ = night
     files = list((out / name).rglob("*.parquet"))
@@ -229,6 +229,32 @@ def test_call_scored_again_from_another_file_replaces_its_row(tmp_path, make_cal
     assert {r["call_id"]: r["source"] for r in calls} == {"R-1": str(second), "R-2": str(first)}
     assert {r["call_id"]: r["n_utterances"] for r in calls}["R-1"] == 2
     assert read_dataset(out, "agents").column("n_calls").to_pylist() == [2]
+
+
+def test_transcripts_hold_every_utterance_masked(night):
+    _, out, _ = night
+    rows = read_dataset(out, "transcripts").to_pylist()
+    by_call = {}
+    for r in rows:
+        by_call.setdefault(r["call_id"], []).append(r)
+    assert sorted(by_call) == ["N-1", "N-2", "N-3"]
+    n3 = sorted(by_call["N-3"], key=lambda r: r["utterance_index"])
+    assert [(r["utterance_index"], r["speaker"]) for r in n3] == [(0, "agent"), (1, "customer"), (2, "agent")]
+    assert n3[1]["text"] == "帮我看看手机号" and n3[1]["start_ms"] is not None
+    assert n3[2]["text"] == mask_text("您的手机号是幺三八洞洞幺三八洞洞洞") != "您的手机号是幺三八洞洞幺三八洞洞洞"
+    calls = {r["call_id"]: r["n_utterances"] for r in read_dataset(out, "calls").to_pylist()}
+    assert {k: len(v) for k, v in by_call.items()} == calls
+
+
+def test_a_call_scored_again_replaces_its_transcript(tmp_path, make_call, default_rubric):
+    first = make_call(call_id="R-1", file="early.jsonl")
+    second = make_call(call_id="R-1", file="late.jsonl", utterances=[("agent", "您好"), ("customer", "谢谢"),
+                                                                     ("agent", "再见")])
+    out = tmp_path / "out"
+    run_batch(first, out, default_rubric)
+    run_batch(second, out, default_rubric)
+    texts = [r["text"] for r in sorted(read_dataset(out, "transcripts").to_pylist(), key=lambda r: r["utterance_index"])]
+    assert texts == ["您好", "谢谢", "再见"]
 
 
 def test_agents_add_up_over_batches_of_the_same_day(tmp_path, make_call, default_rubric):
@@ -635,7 +661,7 @@ SPOKEN = [
 
 
 def string_values(out: Path):
-    for name in ("calls", "findings", "compliance", "agents"):
+    for name in ("calls", "findings", "compliance", "transcripts", "agents"):
         table = read_dataset(out, name)
         for column in table.column_names:
             if pa.types.is_string(table.schema.field(column).type):
