@@ -28,7 +28,7 @@ from typing import Sequence
 from stdnum import luhn
 from stdnum.cn import ric
 
-from scorers.normalize import FULL_WIDTH, normalize
+from scorers.normalize import FULL_WIDTH
 
 NUMERALS = {"0": "零〇洞", "1": "一幺壹", "2": "二两贰", "3": "三叁参", "4": "四肆", "5": "五伍",
             "6": "六陆", "7": "七拐柒", "8": "八捌", "9": "九勾玖"}
@@ -192,8 +192,11 @@ def mask_text(text: str) -> str:
 SPLIT_MAX_BETWEEN = 2  # other-speaker utterances without digits ("嗯", "好的") allowed between two parts
 SPLIT_MAX_DIGITS = 19
 # What may stand before a continuing part or after a part that is continued: punctuation, fillers.
-_LEAD = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|额|哦|然后|接着|后面|后边|再|还有|就是|是)[\W_]*){0,3}")
-_TRAIL = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|哦|吧|呢|然后|再)[\W_]*){0,3}")
+# Fillers around a part of a number, in both scripts: matched on the raw text, not its normalised
+# form (normalising every utterance with a digit in it was a quarter of the rules' time).
+_LEAD = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|额|額|哦|然后|然後|接着|接著|后面|後面|后边|後邊|再|还有|還有|就是|是)"
+                   r"[\W_]*){0,3}")
+_TRAIL = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|哦|吧|呢|然后|然後|再)[\W_]*){0,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,7 @@ def _edges(text: str, runs: list[NumberRun]) -> tuple[NumberRun | None, NumberRu
     """The digit run that opens ``text`` (after fillers) and the one that closes it (before fillers)."""
     if not runs:
         return None, None
-    mapped = digit_text(normalize(text))  # fillers in Traditional script too (還有, 後面)
+    mapped = digit_text(text)  # the same length as text: the runs' offsets hold
     lead = runs[0] if _LEAD.fullmatch(mapped[:runs[0].start]) else None
     trail = runs[-1] if _TRAIL.fullmatch(mapped[runs[-1].end:]) else None
     return lead, trail
@@ -288,8 +291,14 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
     """Each utterance's text masked, with numbers read out over several turns masked across them.
 
     Every part of a split number is masked as its share of the whole number: a mobile read
-    "13800" … "138000" becomes "138**" … "**8000", never two readable halves.
+    "13800" … "138000" becomes "138**" … "**8000", never two readable halves. Cached: the
+    leak scorer, the findings and the transcripts of one call each ask for the same call.
     """
+    return list(_mask_utterances(tuple(utterances)))
+
+
+@lru_cache(maxsize=64)
+def _mask_utterances(utterances: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     runs = [find_runs(text, min_digits=1) for _, text in utterances]
     spans: list[list[tuple[int, int, int, int]]] = [
         [(r.start, r.end, 0, len(r.digits)) for r in turn if len(r.digits) >= MASK_FROM_DIGITS] for turn in runs]
@@ -298,7 +307,7 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
         for i, run in number.parts:
             spans[i].append((run.start, run.end, first, n))
             first += len(run.digits)
-    return [_masked(text, s) for (_, text), s in zip(utterances, spans)]
+    return tuple(_masked(text, s) for (_, text), s in zip(utterances, spans))
 
 
 def is_card_number(digits: str) -> bool:

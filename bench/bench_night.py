@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""A whole night end to end, as the scheduler runs it: wall clock, CPU and peak memory of the process tree.
+
+    python bench/bench_night.py --calls 10000 [--workers 1 2] [--nightly] [--model] [--days 1]
+
+Generates the night with ../shared/bench/gen_calls.py (seeded, kept in bench/),
+then runs ``callqa score`` (rules only unless ``--model``) once per ``--workers``
+value, and with ``--nightly`` also ``callqa nightly`` (the Prefect flow, with
+reports), each in a fresh output folder. For each run it prints wall seconds,
+calls/s, the CPU seconds (user + sys) of the whole process tree, and the peak
+resident memory of the tree, all sampled from /proc every 0.2 s (the scoring
+workers are grandchildren, which ``getrusage`` does not see). The machine is
+shared: compare CPU seconds and runs of the same invocation, not one wall figure.
+
+A benchmark, not a test: it asserts nothing, it reports.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_scoring import generated_night  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def _tree(root: int) -> list[int]:
+    tree, out, todo = _children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(tree.get(pid, []))
+    return out
+
+
+def _sample(pid: int) -> tuple[float, int] | None:
+    """(CPU seconds, resident bytes) of one process, or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text()
+        fields = fields[fields.rindex(")") + 2:].split()
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS, rss
+
+
+def measure(argv: list[str]) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cpu: dict[int, float] = {}
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        for pid in _tree(proc.pid):
+            got = _sample(pid)
+            if got:
+                cpu[pid] = max(cpu.get(pid, 0.0), got[0])
+                total += got[1]
+        peak = max(peak, total)
+        time.sleep(0.2)
+    output = proc.stdout.read()
+    return {"rc": proc.returncode, "wall": time.perf_counter() - started, "cpu": sum(cpu.values()),
+            "peak_gib": peak / 2**30, "output": output}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--days", type=int, default=1)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--nightly", action="store_true", help="also run the Prefect flow (with reports)")
+    ap.add_argument("--model", action="store_true", help="score with the rubric's model (default: rules only)")
+    args = ap.parse_args()
+    night = generated_night(args.calls, args.seed, args.days)
+    callqa = str(Path(sys.executable).parent / "callqa")
+    runs = [(f"score --workers {w}", [callqa, "score", "-i", str(night), "-q", "--workers", str(w)]
+             + ([] if args.model else ["--rules-only"])) for w in args.workers]
+    if args.nightly:
+        runs.append((f"nightly --workers {args.workers[-1]}",
+                     [callqa, "nightly", "-i", str(night), "--workers", str(args.workers[-1])]))
+    print(f"night: {night} ({args.calls} calls), {'rules + model' if args.model else 'rules only'} for score")
+    for name, argv in runs:
+        with tempfile.TemporaryDirectory() as out:
+            r = measure(argv + ["-o", out])
+        status = "ok" if r["rc"] in (0, 3) else f"FAILED (exit {r['rc']})\n{r['output'][-2000:]}"
+        print(f"{name:<22} {r['wall']:7.1f} s wall  {args.calls / r['wall']:7.0f} calls/s  "
+              f"{r['cpu']:7.1f} CPU-s  {args.calls / max(r['cpu'], 1e-9):6.0f} calls per CPU-s  "
+              f"peak {r['peak_gib']:.2f} GiB  {status}")
+
+
+if __name__ == "__main__":
+    main()
