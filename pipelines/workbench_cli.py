@@ -40,7 +40,8 @@ def _users_file(users: Optional[Path]) -> Path:
 
 
 def _rubrics(rubric: Path, routing: Optional[Path]):
-    """The rubric of the agent pages, and every rubric of the routing file (criterion names for the queue)."""
+    """The first rubric (the pass line of the charts), and every rubric of the routing file: the agent
+    pages and the queue show the calls of each, every call judged by its own rubric."""
     from scorers.config import ConfigError
     from scorers.routing import load_routing
     from scorers.rubric import load_rubric
@@ -61,7 +62,7 @@ def workbench(ctx: typer.Context,
               host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
               port: int = typer.Option(8700, "--port", help="port to listen on"),
               users: Optional[Path] = USERS,
-              rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="rubric of the agent pages"),
+              rubric: Path = typer.Option(DEFAULT_RUBRIC, "--rubric", "-r", help="the first rubric shown (its pass line on charts); the routing file's rubrics are shown too"),
               routing: Optional[Path] = typer.Option(None, "--routing", help="routing file: names of every "
                                                      "rubric's criteria (default: rubrics/routing.yaml)")) -> None:
     """Start the review workbench (`callqa workbench --scorecards OUT`)."""

@@ -85,3 +85,24 @@ def test_a_call_and_its_transcript(out):
     turns = data.transcript("T-001", call["night"])
     assert [t["utterance_index"] for t in turns] == list(range(call["n_utterances"]))
     assert data.call("nope") is None and data.transcript("nope", call["night"]) == []
+
+
+def test_agents_of_every_routed_rubric_are_shown_like_the_reports(tmp_path):
+    """A wealth-rubric agent has an agent page too: each call judged by its own rubric, as in the reports."""
+    from pathlib import Path
+
+    from scorers.batch import run_batch
+    from scorers.routing import load_routing
+
+    root = Path(__file__).resolve().parents[1]
+    routing = load_routing(root / "rubrics" / "routing.yaml", models=False)
+    out = tmp_path / "out"
+    run_batch(root / "data" / "sample", out, routing)
+    rubrics = routing.rubrics
+    assert len({r.id for r in rubrics}) == 2, "precondition: the sample night is scored with two rubrics"
+    data = Scorecards(out, rubrics[0], rubrics)
+    period = data.period(None, None)
+    mine = metrics.agent_summary(data.report_data(period))
+    report = metrics.agent_summary(load_report_data(out, routing))
+    assert set(mine["agent_id"]) == set(report["agent_id"]) == set(pd.read_parquet(out / "calls")["agent_id"])
+    pd.testing.assert_frame_equal(summary_of(mine).sort_index(), summary_of(report).sort_index(), check_dtype=False)

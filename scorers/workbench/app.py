@@ -605,13 +605,13 @@ class Workbench:
         mine = summary[summary["agent_id"] == agent_id]
         if not len(mine):
             raise Refused(404, "这个周期没有这位坐席的通话。")
-        labels = {c.id: c.name for c in self.rubric.criteria}
+        labels = data.labels  # every rubric whose calls the agent has (a wealth agent: disclose_* too)
         ctx = {"labels": labels}
         job = _agent_jobs(data, mine.assign(page=""), ctx)[0]
         nights = period.previous.days() + period.days()
         agent_series, team_series = job["trend"]
         trend = svg.trend(charts.night_labels(nights), _nan_list(agent_series), _nan_list(team_series),
-                          len(period.previous.days()), self.rubric.pass_score)
+                          len(period.previous.days()), data.rubric.pass_score)
         for c in job["criteria"]:
             c["bar"] = svg.bar(c["rate"], c["team_rate"])
         current = data.current[data.current["agent_id"] == agent_id]

@@ -88,6 +88,7 @@ class Scorecards:
         self.out = Path(out)
         self.rubric = rubric
         every = [rubric] + [r for r in (rubrics or []) if r.id != rubric.id]
+        self.every = every  # calls of each of these rubrics are shown, each judged by its own rubric
         self.labels = {c.id: c.name for r in reversed(every) for c in r.criteria}
         self.coaching_notes = {c.id: c.coaching for r in reversed(every) for c in r.criteria}
         self.critical = {c.id for r in every for c in r.criteria if c.severity == "critical"}
@@ -367,13 +368,13 @@ class Scorecards:
             dataset = self.dataset(name)
             if dataset is None:
                 return None
-            needed = ["call_id", "agent_id", "team", "call_date"]  # what slices filter and join on
+            needed = ["call_id", "agent_id", "team", "call_date", "rubric_id"]  # what slices filter and join on
             wanted = None if columns is None else [c for c in dict.fromkeys(needed + list(columns))
                                                    if c in dataset.schema.names]
             return dataset.to_table(columns=wanted, filter=(
                 (ds.field("call_date") >= pa.scalar(period.previous.since, pa.date32()))
                 & (ds.field("call_date") <= pa.scalar(period.until, pa.date32()))
-                & (ds.field("rubric_id") == self.rubric.id)))
+                & ds.field("rubric_id").isin([r.id for r in self.every])))
         return self._memoized(f"period:{name}:{period.previous.since}:{period.until}:{columns}", (name,), compute,
                               bounded=True)
 
@@ -393,22 +394,25 @@ class Scorecards:
         calls = self._slice("calls", period, call_columns, teams, agent)
         if calls is None:
             calls = pd.DataFrame(columns=["call_id", "agent_id", "team", "call_date", "total_score", "passed",
-                                          "vetoed", "started_at", "rubric_version"])
+                                          "vetoed", "started_at", "rubric_version", "rubric_id"])
         calls = calls.drop_duplicates("call_id", keep="last").copy()
         calls["night"] = [_day(d) for d in calls["call_date"]]
         calls["in_period"] = calls["night"] >= period.since
         calls["started"] = _local_time(calls["started_at"])
         findings = self._slice("findings", period, finding_columns, teams, agent)
         if findings is None:
-            findings = pd.DataFrame(columns=["finding_id", "call_id", "criterion", "outcome", "points", "agent_id"])
+            findings = pd.DataFrame(columns=["finding_id", "call_id", "criterion", "outcome", "points", "agent_id",
+                                             "rubric_id"])
         findings = findings.drop_duplicates("finding_id", keep="last")
         findings = findings.drop(columns=[c for c in ("call_date", "started_at") if c in findings])
         findings = findings.merge(calls[["call_id", "night", "in_period", "started"]], on="call_id", how="inner")
         findings = with_decisions(findings, self.latest())
-        calls = adjust_scores(calls, findings, self.rubric)
+        present = [r for r in self.every if r.id in set(calls["rubric_id"])] or [self.rubric]
+        calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id], r)
+                           for r in present])
         versions = sorted(set(calls.loc[calls["in_period"], "rubric_version"])) if "rubric_version" in calls else []
-        return ReportData(self.rubric, period, calls.reset_index(drop=True), findings.reset_index(drop=True),
-                          versions)
+        return ReportData(present[0], period, calls.reset_index(drop=True), findings.reset_index(drop=True),
+                          versions, present)
 
     def agent_data(self, agent_id: str, team: str, period: Period) -> ReportData:
         """The team's calls (for the team median and rates) with only the agent's findings in full.
@@ -418,7 +422,8 @@ class Scorecards:
         """
         team_data = self.report_data(period, {team}, finding_columns=AGENT_LIST_FINDING_COLUMNS)
         mine = self.report_data(period, {team}, agent=agent_id)
-        return ReportData(self.rubric, period, team_data.calls, mine.findings, team_data.versions)
+        return ReportData(team_data.rubric, period, team_data.calls, mine.findings, team_data.versions,
+                          team_data.rubrics)
 
     def agent_team(self, agent_id: str, period: Period) -> str | None:
         """The team an agent worked for most in the period (as the reports count it); None: no calls."""
