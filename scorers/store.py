@@ -26,6 +26,7 @@ read, what a batch stored); how files are laid out stays behind it.
 """
 from __future__ import annotations
 
+import bisect
 import fcntl
 import json
 import os
@@ -331,6 +332,39 @@ def recover(out: Path | str, lock: OutputLock | None = None) -> list[str]:
     return rolled
 
 
+def _string_keys(replace_keys: set[tuple], key_columns: tuple[str, ...]) -> list[str] | None:
+    """The keys sorted, for :func:`_may_hold`; None when they cannot be range-checked."""
+    if len(key_columns) != 1 or not all(isinstance(k[0], str) for k in replace_keys):
+        return None
+    return sorted(k[0] for k in replace_keys)
+
+
+def _may_hold(path: Path, keys: list[str] | None, key_column: str) -> bool:
+    """False when the file's own statistics (the key column's min and max per row group, in the
+    Parquet footer) show it holds none of ``keys``. Reading every stored file's keys made each
+    night's commit slower as the history grew; a footer is a few hundred bytes, and the call ids
+    of different nights rarely overlap in range (they carry a date or a sequence)."""
+    if keys is None:
+        return True
+    if not keys:
+        return False
+    meta = pq.ParquetFile(path).metadata
+    if key_column not in meta.schema.names:
+        return True
+    column = meta.schema.names.index(key_column)
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return True
+        low, high = stats.min, stats.max
+        if isinstance(low, bytes):
+            low, high = low.decode("utf-8", "replace"), high.decode("utf-8", "replace")
+        i = bisect.bisect_left(keys, low)
+        if i < len(keys) and keys[i] <= high:
+            return True
+    return False
+
+
 @dataclass
 class StagedWrite:
     """Collects a run's files in a staging folder and moves them into place on commit.
@@ -413,6 +447,7 @@ class StagedWrite:
         """
         if replace_keys is None:
             replace_keys = set(zip(*(table.column(k).to_pylist() for k in key_columns)))
+        sorted_keys = _string_keys(replace_keys, key_columns)
         date_array = pa.array(row_dates, type=pa.date32())
         for day in sorted(days):
             part = table.filter(pc.equal(date_array, pa.scalar(day, pa.date32())))
@@ -427,7 +462,7 @@ class StagedWrite:
                 continue
             if existing.stem in batch_stems:
                 continue
-            self._drop_rows(existing, replace_keys, key_columns)
+            self._drop_rows(existing, replace_keys, key_columns, sorted_keys)
 
     def delete_stem(self, dataset: str, file_stem: str) -> None:
         """Remove every day's ``<file_stem>.parquet`` of ``dataset`` (a rubric no call of the batch got this time)."""
@@ -437,7 +472,10 @@ class StagedWrite:
                 self.delete(relative)
                 self.touched_days.add(partition_day(existing))
 
-    def _drop_rows(self, path: Path, replace_keys: set[tuple], key_columns: tuple[str, ...]) -> None:
+    def _drop_rows(self, path: Path, replace_keys: set[tuple], key_columns: tuple[str, ...],
+                   sorted_keys: list[str] | None = None) -> None:
+        if not _may_hold(path, sorted_keys, key_columns[0]):
+            return
         keys_only = pq.read_table(path, columns=list(key_columns))
         rows = list(zip(*(keys_only.column(k).to_pylist() for k in key_columns)))
         keep = [r not in replace_keys for r in rows]

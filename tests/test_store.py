@@ -399,3 +399,20 @@ def test_a_read_that_overlaps_a_commit_is_done_again(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "_read_files_of", read_then_commit)
     assert [r[0] for r in rows_of(tmp_path)] == ["C1", "C2"]
     assert len(reads) == 2
+
+
+def test_files_whose_key_range_excludes_the_batch_are_not_read(tmp_path):
+    """The commit reads a stored file's keys only when its footer's min/max could hold one of the batch's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from scorers.store import _may_hold, _string_keys
+
+    old = tmp_path / "old.parquet"
+    pq.write_table(pa.table({"call_id": ["2026-11-01-0001", "2026-11-01-0500"]}), old)
+    tonight = _string_keys({("2026-11-02-0001",), ("2026-11-02-0007",)}, ("call_id",))
+    assert not _may_hold(old, tonight, "call_id")
+    again = _string_keys({("2026-11-02-0001",), ("2026-11-01-0300",)}, ("call_id",))  # in range: must read
+    assert _may_hold(old, again, "call_id")
+    assert _may_hold(old, None, "call_id") and not _may_hold(old, [], "call_id")
+    assert _string_keys({(1,)}, ("call_id",)) is None and _string_keys({("a", "b")}, ("x", "y")) is None
