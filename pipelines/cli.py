@@ -161,7 +161,10 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
             routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
             replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
-            workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP)) -> None:
+            workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
+            dask: Optional[str] = typer.Option(None, "--dask", help="score on a Dask cluster: a scheduler's address "
+                                               "(tcp://scheduler:8786) or 'local' (a cluster of --workers processes "
+                                               "here); README 'A Dask cluster'")) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.paths import night_input
     from scorers.ingest import InputError, discover
@@ -186,7 +189,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     from pipelines.flows import run_nightly
 
     try:
-        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers)
+        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

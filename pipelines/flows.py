@@ -1,19 +1,20 @@
 """Prefect flows: the nightly scoring job as the process reads.
 
-lock OUT → discover → load and validate → check the delivery → score (in
-chunks) → write → aggregate, and nothing becomes visible until the last step
+lock OUT → discover → load and validate → check the delivery → score (a
+bounded pool of worker processes, or chunk tasks on a Dask cluster) → write → aggregate, and nothing becomes visible until the last step
 commits; then the HTML reports (OUT/reports/agents, OUT/reports/compliance)
 are rendered from what was committed, still under the lock (no other run
 changes the scorecards while they are read). The lock comes first, so a
 second run on the same OUT fails at once ("output busy"), not after scoring.
 Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
 same code runs without Prefect (``callqa score``). Runs locally with no server
-(Prefect starts a temporary one); chunks are the unit a Dask task runner
-spreads over a cluster.
+(Prefect starts a temporary one); ``--dask`` runs the flow with prefect-dask's
+``DaskTaskRunner`` (:func:`dask_runner`).
 """
 from __future__ import annotations
 
 import os
+import pickle
 import time
 
 # Quiet, offline defaults; an operator's own settings win.
@@ -29,7 +30,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
-from scorers.parallel import available_cores  # noqa: E402
+from scorers.parallel import available_cores, chunks  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
 from scorers.store import OutputLock, Store  # noqa: E402
@@ -74,6 +75,34 @@ def score_night(loaded: steps.LoadedBatch, rubric_path: str | None, routing_path
     router = router_at(rubric_path, routing_path)
     steps.load_models(router)  # in this process too: a small night is scored here, before any pool starts
     return steps.score_batch_calls(loaded, router, confirmed=confirmed, workers=workers)
+
+
+CLUSTER_CHUNK = 2000  # calls per task on a Dask cluster: each task ships its calls to a worker and back
+
+
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def score_chunk(packed: bytes, rubric_path: str | None, routing_path: str | None = None,
+                confirmed: frozenset[str] = frozenset()) -> bytes:
+    """One chunk on a Dask worker (the rubrics load once per worker process, :func:`router_at`).
+    Calls travel pickled, as bytes: Prefect walks and rebuilds a task's arguments and results on a
+    cluster, and turned the calls into tuples. Retried once: a worker that dies takes its task
+    with it, and the scheduler reruns it elsewhere."""
+    calls = pickle.loads(packed)
+    rejections: list = []
+    scored = steps.score_calls(calls, router_at(rubric_path, routing_path), confirmed=confirmed,
+                               on_error=lambda call, err: rejections.append(steps.scoring_rejection(call, err)))
+    return pickle.dumps((scored, rejections))
+
+
+def dask_runner(address: str, workers: int | None = None):
+    """Prefect's Dask task runner: ``local`` starts a cluster of ``workers`` processes here, anything
+    else is a running scheduler's address (``tcp://scheduler:8786``)."""
+    from prefect_dask import DaskTaskRunner
+
+    if address == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or available_cores(), "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    return DaskTaskRunner(address=address)
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -123,7 +152,7 @@ def render_reports(out: str, rubric_path: str | None, routing_path: str | None =
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
                     routing_path: str | None = None, replace: bool = False,
-                    workers: int | None = None) -> steps.BatchSummary:
+                    workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
@@ -132,13 +161,15 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     ``replace``: store a re-delivery that lacks calls its last run stored (see
     :func:`scorers.batch.check_delivery`); without it such a run fails and changes nothing.
     ``workers``: scoring processes (default: every core this process may use).
+    ``dask``: score on a Dask cluster instead (the flow must run with :func:`dask_runner` as its
+    task runner, as :func:`run_nightly` sets it up); reading and writing stay in this process.
     """
     with Store(out).acquire() as lock:  # OutputBusy: another run writes here; the flow run fails at once
-        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers)
+        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers, dask)
 
 
 def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, replace: bool,
-             lock: OutputLock, workers: int | None = None) -> steps.BatchSummary:
+             lock: OutputLock, workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
@@ -150,7 +181,15 @@ def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: s
     # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
     # finding) to find upstream futures: 50 s of a 10,000-call night went there
     confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
-    scored = score_night(quote(loaded), rubric_path, routing_path, quote(confirmed), workers or available_cores())
+    if dask:  # chunks as tasks on the cluster's workers
+        futures = [score_chunk.submit(pickle.dumps(chunk), rubric_path, routing_path, quote(confirmed))
+                   for chunk in chunks(loaded.calls, CLUSTER_CHUNK)]
+        results = [pickle.loads(future.result()) for future in futures]
+        scored = [s for chunk_scored, _ in results for s in chunk_scored]
+        loaded.rejections.extend(r for _, chunk_rejections in results for r in chunk_rejections)
+    else:
+        scored = score_night(quote(loaded), rubric_path, routing_path, quote(confirmed),
+                             workers or available_cores())
     staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path, quote(lock),
                               warnings)
     try:
@@ -173,11 +212,12 @@ def _resolved(path: Path | str | None) -> str | None:
 
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
                 routing_path: Path | str | None = None, replace: bool = False,
-                workers: int | None = None) -> steps.BatchSummary:
+                workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
     started = time.perf_counter()
     temporary_server_dies_with_us()
-    summary = nightly_scoring(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
-                              workers)
+    flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
+    summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
+                      workers, dask)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
