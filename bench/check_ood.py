@@ -183,7 +183,7 @@ def main() -> None:
         figures = checked_precision(args.checked)
         print(json.dumps(figures, ensure_ascii=False, indent=1))
         if args.record:
-            record(args.rubric, args.record, figures)
+            record(load_rubric(args.rubric), args.record, figures)
         return
     with tempfile.TemporaryDirectory() as tmp:
         if args.text:
@@ -206,15 +206,15 @@ def main() -> None:
         n = sample_model_findings(scored, args.sample, args.seed, args.sample_out)
         print(f"\n{n} model findings for hand-checking: {args.sample_out}")
     if args.record:
-        record(args.rubric, args.record, figures)
+        record(rubric, args.record, figures)
 
 
-def record(rubric_path: Path, name: str, figures: dict) -> None:
+def record(rubric, name: str, figures: dict) -> None:
+    """``figures`` into the model card of ``rubric``'s model, as ``evaluation[name]``."""
     from scorers.models.card import record_evaluation
 
-    rubric = load_rubric(rubric_path)
     if rubric.model is None:
-        sys.exit(f"{rubric_path}: no model to record figures for")
+        sys.exit(f"{rubric.path}: no model to record figures for")
     record_evaluation(rubric.model.classifier.path, name, figures)
     print(f"recorded as evaluation[{name!r}] in {rubric.model.classifier.path}/model_card.json")
 

@@ -30,7 +30,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
-from scorers.parallel import available_cores, chunks  # noqa: E402
+from scorers.parallel import available_cores, chunks, worth_a_pool  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
 from scorers.store import OutputLock, Store  # noqa: E402
@@ -73,7 +73,8 @@ def score_night(loaded: steps.LoadedBatch, rubric_path: str | None, routing_path
     once per worker: :mod:`scorers.parallel`). A call whose scoring raises joins ``loaded.rejections``
     by name; a worker that dies has its chunk scored again, once."""
     router = router_at(rubric_path, routing_path)
-    steps.load_models(router)  # in this process too: a small night is scored here, before any pool starts
+    if not worth_a_pool(len(loaded.calls), workers):  # scored here: load the model up front, once
+        steps.load_models(router)  # (the pool's workers load their own; this process would not use it)
     return steps.score_batch_calls(loaded, router, confirmed=confirmed, workers=workers)
 
 
@@ -87,11 +88,8 @@ def score_chunk(packed: bytes, rubric_path: str | None, routing_path: str | None
     Calls travel pickled, as bytes: Prefect walks and rebuilds a task's arguments and results on a
     cluster, and turned the calls into tuples. Retried once: a worker that dies takes its task
     with it, and the scheduler reruns it elsewhere."""
-    calls = pickle.loads(packed)
-    rejections: list = []
-    scored = steps.score_calls(calls, router_at(rubric_path, routing_path), confirmed=confirmed,
-                               on_error=lambda call, err: rejections.append(steps.scoring_rejection(call, err)))
-    return pickle.dumps((scored, rejections))
+    return pickle.dumps(steps.score_rejecting(pickle.loads(packed), router_at(rubric_path, routing_path),
+                                              confirmed=confirmed))
 
 
 def dask_runner(address: str, workers: int | None = None):

@@ -147,19 +147,29 @@ def require_calls(batch: LoadedBatch, out: str | Path | None = None) -> LoadedBa
                       f"{first}{more}{unchanged}")
 
 
+def score_rejecting(calls: Iterable[Call], rubric: Rubric | Router, progress=None,
+                    confirmed: frozenset[str] = frozenset()) -> tuple[list[ScoredCall], list[Rejection]]:
+    """(scored calls, rejections): :func:`score_calls`, a call whose scoring raised rejected by name.
+    What every place that scores for a night uses: here, a pool worker, a Dask task."""
+    rejections: list[Rejection] = []
+    scored = score_calls(calls, rubric, progress, confirmed,
+                         on_error=lambda call, err: rejections.append(scoring_rejection(call, err)))
+    return scored, rejections
+
+
 def score_batch_calls(batch: LoadedBatch, rubric: Rubric | Router, progress=None,
                       confirmed: frozenset[str] = frozenset(), workers: int = 1) -> list[ScoredCall]:
     """Score the batch's calls (in ``workers`` processes when it is worth it); calls whose scoring
     raised join ``batch.rejections``, so in = scored + rejected."""
-    from scorers.parallel import CHUNK_CALLS, RubricSpec, score_in_workers
+    from scorers.parallel import RubricSpec, score_in_workers, worth_a_pool
 
-    if workers > 1 and len(batch.calls) > CHUNK_CALLS:  # a small batch is scored before a pool starts
+    if worth_a_pool(len(batch.calls), workers):
         scored, rejections = score_in_workers(batch.calls, RubricSpec.of(rubric), workers, confirmed=confirmed,
                                               models=_uses_models(rubric), progress=progress)
-        batch.rejections.extend(rejections)
-        return scored
-    return score_calls(batch.calls, rubric, progress, confirmed,
-                       on_error=lambda call, err: batch.rejections.append(scoring_rejection(call, err)))
+    else:
+        scored, rejections = score_rejecting(batch.calls, rubric, progress, confirmed)
+    batch.rejections.extend(rejections)
+    return scored
 
 
 def _uses_models(rubric: Rubric | Router) -> bool:

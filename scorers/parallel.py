@@ -88,15 +88,19 @@ def _start_worker(spec: RubricSpec, models: bool, fault: str = "") -> None:
 FAULT_ENV = "CALLQA_FAULT_KILL"  # fault injection for tests: "<call_id>:<flag file>" (once) or "<call_id>:always"
 
 
+def worth_a_pool(n_calls: int, workers: int) -> bool:
+    """Whether ``n_calls`` are scored in worker processes: not for one worker, nor for a batch of
+    one chunk or less (starting the workers would cost more than it saves)."""
+    return workers > 1 and n_calls > CHUNK_CALLS
+
+
 def _score_chunk(calls: list[Call], confirmed: frozenset[str]) -> tuple[list, list]:
     """Score a chunk in a worker. The scored calls go back without their :class:`Call`
     (the parent has it): pickling every call back doubled the parent's work."""
-    from scorers.batch import score_calls, scoring_rejection
+    from scorers.batch import score_rejecting
 
     _maybe_die(calls)
-    rejections: list = []
-    scored = score_calls(calls, _router, confirmed=confirmed,
-                         on_error=lambda call, err: rejections.append(scoring_rejection(call, err)))
+    scored, rejections = score_rejecting(calls, _router, confirmed=confirmed)
     by_id = {id(c): n for n, c in enumerate(calls)}
     slim = []
     for s in scored:

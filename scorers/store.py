@@ -80,6 +80,21 @@ def _forget_locks_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
+def try_flock(path: Path | str, flags: int = os.O_RDONLY) -> int | None:
+    """An fd holding an exclusive flock on ``path`` (opened with ``flags``), or None when another
+    process holds one. The kernel drops it when the process dies, however it dies."""
+    fd = os.open(path, flags, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 class OutputLock:
     """The exclusive right to write one output folder: ``flock`` on ``OUT/_lock``.
 
@@ -102,15 +117,9 @@ class OutputLock:
         if self._fd is not None:
             raise RuntimeError(f"{self.path}: already held by this lock object")
         self.out.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = try_flock(self.path, os.O_RDWR | os.O_CREAT)
+        if fd is None:
             return False
-        except BaseException:
-            os.close(fd)
-            raise
         self._fd = fd
         _HELD.add(self)
         os.ftruncate(fd, 0)  # who holds it, for the "busy" message of the next one

@@ -23,7 +23,6 @@ nobody holds (:func:`sweep_stale`).
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from scorers.numbers import find_runs, mask_text
+from scorers.store import try_flock
 from scorers.reports import fonts
 from scorers.reports.templates import TEMPLATES
 
@@ -159,16 +159,7 @@ STALE_AFTER_S = 60  # a staging folder younger than this may be one whose writer
 
 def _lock_dir(path: Path) -> int | None:
     """An fd holding an exclusive flock on the folder ``path``; None when another process holds it."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return try_flock(path)
 
 
 def sweep_stale(dest: Path) -> list[Path]:
