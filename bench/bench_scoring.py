@@ -5,7 +5,8 @@
 
 Generates the night with ../shared/bench/gen_calls.py (seeded) unless --input
 is given, then times, in this single process (one core): loading and
-validating, scoring, and writing the scorecards. Prints calls/s for scoring
+validating, scoring, and then the whole streamed run (``run_batch``: read, score,
+write, agents, commit). Prints calls/s for scoring
 alone and end to end, and the peak resident memory. A benchmark, not a test:
 it asserts nothing, it reports.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorers.batch import load_batch, score_calls, write_batch  # noqa: E402
+from scorers.batch import load_batch, run_batch, score_calls  # noqa: E402
 from scorers.rubric import load_rubric  # noqa: E402
 
 GENERATOR = ROOT.parent / "shared" / "bench" / "gen_calls.py"
@@ -57,10 +58,10 @@ def main() -> None:
     t1 = clock()
     batch = load_batch(source)
     t2 = clock()
-    scored = score_calls(batch.calls, rubric)
+    score_calls(batch.calls, rubric)
     t3 = clock()
-    with tempfile.TemporaryDirectory() as out:
-        summary = write_batch(Path(out), batch, scored, rubric)
+    with tempfile.TemporaryDirectory() as out:  # the night as callqa score runs it, streamed, one process
+        summary = run_batch(source, Path(out), rubric, workers=1)
     t4 = clock()
 
     n = len(batch.calls)
@@ -73,8 +74,8 @@ def main() -> None:
     print(f"rubric load      {t1 - t0:6.2f} s  (lexicons, jieba dictionary)")
     print(f"load + validate  {t2 - t1:6.2f} s  {n / (t2 - t1):8.0f} calls/s  (JSON, normalisation)")
     print(f"score            {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s")
-    print(f"write + agents   {t4 - t3:6.2f} s")
-    print(f"end to end       {t4 - t1:6.2f} s  {n / (t4 - t1):8.0f} calls/s  (load + score + write, one core)")
+    print(f"end to end       {t4 - t3:6.2f} s  {n / (t4 - t3):8.0f} calls/s  (run_batch: read, score, write "
+          "and agents, streamed shard by shard, one process)")
     print(f"peak memory      {peak_mib:6.0f} MiB (max RSS)")
     print("findings         " + ", ".join(f"{c}: {v} violations / {summary.met[c]} met"
                                            for c, v in summary.violations.items()))

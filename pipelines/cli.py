@@ -38,8 +38,10 @@ console = Console(stderr=True)
 out_console = Console()
 
 
-WORKERS_HELP = ("processes that score in parallel, each loading the rubrics once (default: every core this "
-                "process may use; batches under 500 calls are scored in this process)")
+WORKERS_HELP = ("processes that score the night's shards in parallel, each loading the rubrics once (default: "
+                "every core this process may use; a night of one shard is scored in this process)")
+SHARD_HELP = ("calls per shard: each worker reads, scores and writes one shard at a time (default: sized so every "
+              "worker gets about four, 2,000 to 25,000 calls each)")
 REPLACE_HELP = ("store a re-delivery even though it lacks calls the last run of the same input stored "
                 "(they are dropped); without it such a run changes nothing and exits 2")
 RUBRIC_HELP = "score every call with this rubric (default: route each call by rubrics/routing.yaml)"
@@ -130,6 +132,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
                                           "score with the rules alone (to compare, or while retraining)"),
           replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
           workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
+          shard_calls: Optional[int] = typer.Option(None, "--shard-calls", min=1, help=SHARD_HELP),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar")) -> None:
     """Score a batch directly, without the orchestrator."""
     from scorers.parallel import available_cores
@@ -144,8 +147,8 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
         task = bar.add_task("score", total=None)
         try:
             summary = run_batch(input, out, loaded_rubric, progress=lambda n: bar.advance(task, n),
-                                on_loaded=lambda b: bar.update(task, total=len(b.calls)), replace=replace,
-                                workers=workers or available_cores())
+                                on_planned=lambda night: bar.update(task, total=night.planned_records),
+                                replace=replace, workers=workers or available_cores(), shard_calls=shard_calls)
         except InputError as err:
             console.print(f"[red]input error[/red] {escape(str(err))}")
             raise typer.Exit(EXIT_UNUSABLE)
@@ -164,7 +167,8 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
             dask: Optional[str] = typer.Option(None, "--dask", help="score on a Dask cluster: a scheduler's address "
                                                "(tcp://scheduler:8786) or 'local' (a cluster of --workers processes "
-                                               "here); README 'A Dask cluster'")) -> None:
+                                               "here); README 'A Dask cluster'"),
+            shard_calls: Optional[int] = typer.Option(None, "--shard-calls", min=1, help=SHARD_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.paths import night_input
     from scorers.ingest import InputError, discover
@@ -189,7 +193,8 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     from pipelines.flows import run_nightly
 
     try:
-        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask)
+        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
+                              shard_calls=shard_calls)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

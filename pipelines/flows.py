@@ -1,7 +1,10 @@
 """Prefect flows: the nightly scoring job as the process reads.
 
-lock OUT → discover → load and validate → check the delivery → score (a
-bounded pool of worker processes, or chunk tasks on a Dask cluster) → write → aggregate, and nothing becomes visible until the last step
+lock OUT → discover → plan the shards → score them (a bounded pool of
+worker processes, or one task per shard on a Dask cluster; each shard is read,
+scored and written to staging by its worker, and only a small result comes
+back) → stage the night (duplicates, the delivery check, replaced rows) →
+aggregate agents → commit, and nothing becomes visible until the last step
 commits; then the HTML reports (OUT/reports/agents, OUT/reports/compliance)
 are rendered from what was committed, still under the lock (no other run
 changes the scorecards while they are read). The lock comes first, so a
@@ -30,7 +33,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
-from scorers.parallel import available_cores, chunks, worth_a_pool  # noqa: E402
+from scorers.parallel import available_cores  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
 from scorers.store import OutputLock, Store  # noqa: E402
@@ -55,41 +58,50 @@ def discover_inputs(input_path: str) -> list[Path]:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
-def load_and_validate(input_path: str) -> steps.LoadedBatch:
-    """Retried: input often sits on a network share that hiccups at night."""
-    loaded = steps.load_batch(input_path)
-    logger = get_run_logger()
-    logger.info("loaded %d calls from %d files, %d rejected",
-                len(loaded.calls), len(loaded.files), len(loaded.rejections))
-    for notice in loaded.notices:
-        logger.warning("%s", notice)
-    return loaded
+def plan_night(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, lock: OutputLock,
+               workers: int, shard_calls: int | None = None) -> steps.Night:
+    """Cut the input into shards (a pass over its bytes, no parsing) and open the staging.
+    Retried: input often sits on a network share that hiccups at night."""
+    night = steps.open_night(input_path, out, router_at(rubric_path, routing_path), lock, workers, shard_calls)
+    get_run_logger().info("%d input files in %d shards (%s records counted)", len(night.files), len(night.shards),
+                          night.planned_records if night.planned_records is not None else "not all")
+    return night
 
 
 @task(cache_policy=NO_CACHE)
-def score_night(loaded: steps.LoadedBatch, rubric_path: str | None, routing_path: str | None = None,
-                confirmed: frozenset[str] = frozenset(), workers: int = 1) -> list:
-    """Every call of the night, in ``workers`` processes (a bounded pool, rubrics and models loaded
-    once per worker: :mod:`scorers.parallel`). A call whose scoring raises joins ``loaded.rejections``
-    by name; a worker that dies has its chunk scored again, once."""
-    router = router_at(rubric_path, routing_path)
-    if not worth_a_pool(len(loaded.calls), workers):  # scored here: load the model up front, once
-        steps.load_models(router)  # (the pool's workers load their own; this process would not use it)
-    return steps.score_batch_calls(loaded, router, confirmed=confirmed, workers=workers)
+def score_night(night: steps.Night, workers: int = 1) -> list:
+    """Every shard, in ``workers`` processes (a bounded pool, rubrics and models loaded once per
+    worker: :mod:`scorers.parallel`). A call whose scoring raises is rejected by name; a worker
+    that dies has its shard scored again, once."""
+    if workers <= 1 or len(night.shards) <= 1:  # scored here: load the model up front, once
+        steps.load_models(night.router)  # (the pool's workers load their own; this process would not use it)
+    return steps.score_shards(night, workers)
 
 
-CLUSTER_CHUNK = 2000  # calls per task on a Dask cluster: each task ships its calls to a worker and back
+DASK_IN_FLIGHT = 64  # shard tasks submitted to a cluster ahead of their results: the scheduler's queue stays small
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def score_chunk(packed: bytes, rubric_path: str | None, routing_path: str | None = None,
-                confirmed: frozenset[str] = frozenset()) -> bytes:
-    """One chunk on a Dask worker (the rubrics load once per worker process, :func:`router_at`).
-    Calls travel pickled, as bytes: Prefect walks and rebuilds a task's arguments and results on a
-    cluster, and turned the calls into tuples. Retried once: a worker that dies takes its task
-    with it, and the scheduler reruns it elsewhere."""
-    return pickle.dumps(steps.score_rejecting(pickle.loads(packed), router_at(rubric_path, routing_path),
-                                              confirmed=confirmed))
+def score_shard_on_cluster(packed: bytes, rubric_path: str | None, routing_path: str | None = None) -> bytes:
+    """One shard on a Dask worker (the rubrics load once per worker process, :func:`router_at`); it
+    reads its input and writes its part files itself, so input and OUT must be on a filesystem
+    every worker sees. The task and result travel pickled, as bytes: Prefect walks and rebuilds a
+    task's arguments and results on a cluster. Retried once: a worker that dies takes its task
+    with it, and the scheduler reruns it elsewhere (the shard starts again from an empty folder)."""
+    from scorers.shard_scoring import score_shard
+
+    return pickle.dumps(score_shard(pickle.loads(packed), router_at(rubric_path, routing_path)))
+
+
+def score_on_cluster(night: steps.Night, rubric_path: str | None, routing_path: str | None) -> list:
+    """Every shard as a task on the flow's Dask cluster, at most DASK_IN_FLIGHT submitted at a time."""
+    results, window = [], []
+    for shard_task in night.tasks():
+        window.append(score_shard_on_cluster.submit(pickle.dumps(shard_task), rubric_path, routing_path))
+        if len(window) >= DASK_IN_FLIGHT:
+            results.append(pickle.loads(window.pop(0).result()))
+    results += [pickle.loads(future.result()) for future in window]
+    return results
 
 
 def dask_runner(address: str, workers: int | None = None):
@@ -103,20 +115,17 @@ def dask_runner(address: str, workers: int | None = None):
     return DaskTaskRunner(address=address)
 
 
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def write_scorecards(out: str, loaded: steps.LoadedBatch, scored: list, rubric_path: str | None,
-                     routing_path: str | None = None, lock: OutputLock | None = None,
-                     warnings: list[str] | None = None) -> steps.StagedBatch:
-    """Stage calls, findings, compliance and rejected records; nothing is visible yet."""
-    return steps.stage_batch(Path(out), loaded, scored, router_at(rubric_path, routing_path), lock=lock,
-                             warnings=warnings)
+@task(cache_policy=NO_CACHE)
+def write_scorecards(night: steps.Night, results: list, replace: bool = False) -> steps.StagedBatch:
+    """Make the shards one night in staging (duplicates, the delivery check, the rows it replaces);
+    nothing is visible yet. Not retried: it changes the shards' staged files."""
+    return steps.stage_night(night, results, replace)
 
 
 @task(cache_policy=NO_CACHE)
-def aggregate_agents(staged: steps.StagedBatch, rubric_path: str | None,
-                     routing_path: str | None = None) -> steps.BatchSummary:
-    """Recompute the touched days' agent figures, then commit everything at once."""
-    steps.stage_agents(staged, router_at(rubric_path, routing_path))
+def aggregate_agents(staged: steps.StagedBatch) -> steps.BatchSummary:
+    """Recompute the touched days' agent figures from the staged calls, then commit everything at once."""
+    steps.stage_agents(staged)
     return steps.commit_batch(staged)
 
 
@@ -150,7 +159,8 @@ def render_reports(out: str, rubric_path: str | None, routing_path: str | None =
 @flow(name="nightly_scoring", log_prints=True)
 def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
                     routing_path: str | None = None, replace: bool = False,
-                    workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
+                    workers: int | None = None, dask: str | None = None,
+                    shard_calls: int | None = None) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
@@ -160,40 +170,36 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     :func:`scorers.batch.check_delivery`); without it such a run fails and changes nothing.
     ``workers``: scoring processes (default: every core this process may use).
     ``dask``: score on a Dask cluster instead (the flow must run with :func:`dask_runner` as its
-    task runner, as :func:`run_nightly` sets it up); reading and writing stay in this process.
+    task runner, as :func:`run_nightly` sets it up): each worker reads its shards of the input and
+    writes their files under ``out``, so both must be on a filesystem every worker sees.
+    ``shard_calls``: calls per shard (default: sized so every worker gets several).
     """
     with Store(out).acquire() as lock:  # OutputBusy: another run writes here; the flow run fails at once
-        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers, dask)
+        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers, dask, shard_calls)
 
 
 def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, replace: bool,
-             lock: OutputLock, workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
+             lock: OutputLock, workers: int | None = None, dask: str | None = None,
+             shard_calls: int | None = None) -> steps.BatchSummary:
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
-    loaded = load_and_validate(input_path)
-    # not inside the retried task: a night of which nothing could be read fails the run at once
-    warnings = steps.check_delivery(out, loaded, router_at(rubric_path, routing_path), replace)
-    for warning in warnings:
-        logger.warning("%s", warning)
-    # quote(): a task's arguments are otherwise walked object by object (every call, utterance and
-    # finding) to find upstream futures: 50 s of a 10,000-call night went there
-    confirmed = steps.confirmed_findings(out)  # reviewers' confirmations: suspected findings that now count
-    if dask:  # chunks as tasks on the cluster's workers
-        futures = [score_chunk.submit(pickle.dumps(chunk), rubric_path, routing_path, quote(confirmed))
-                   for chunk in chunks(loaded.calls, CLUSTER_CHUNK)]
-        results = [pickle.loads(future.result()) for future in futures]
-        scored = [s for chunk_scored, _ in results for s in chunk_scored]
-        loaded.rejections.extend(r for _, chunk_rejections in results for r in chunk_rejections)
-    else:
-        scored = score_night(quote(loaded), rubric_path, routing_path, quote(confirmed),
-                             workers or available_cores())
-    staged = write_scorecards(out, quote(loaded), quote(scored), rubric_path, routing_path, quote(lock),
-                              warnings)
+    workers = workers or available_cores()
+    # quote(): a task's arguments are otherwise walked object by object to find upstream futures
+    night = plan_night(input_path, out, rubric_path, routing_path, quote(lock), workers, shard_calls)
     try:
-        summary = aggregate_agents(quote(staged), rubric_path, routing_path)
+        if dask:  # one task per shard on the cluster's workers
+            results = score_on_cluster(night, rubric_path, routing_path)
+        else:
+            results = score_night(quote(night), workers)
+        staged = write_scorecards(quote(night), quote(results), replace)
+        for warning in staged.summary.warnings:
+            logger.warning("%s", warning)
+        for notice in staged.summary.notices:
+            logger.warning("%s", notice)
+        summary = aggregate_agents(quote(staged))
     except BaseException:
-        staged.writer.abort()  # nothing of this run becomes visible
+        night.writer.abort()  # nothing of this run becomes visible
         raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
     try:
@@ -210,12 +216,13 @@ def _resolved(path: Path | str | None) -> str | None:
 
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
                 routing_path: Path | str | None = None, replace: bool = False,
-                workers: int | None = None, dask: str | None = None) -> steps.BatchSummary:
+                workers: int | None = None, dask: str | None = None,
+                shard_calls: int | None = None) -> steps.BatchSummary:
     started = time.perf_counter()
     temporary_server_dies_with_us()
     flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
     summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
-                      workers, dask)
+                      workers, dask, shard_calls)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 

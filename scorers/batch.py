@@ -1,15 +1,26 @@
-"""One night's batch, as plain functions: load → score → stage → aggregate → commit.
+"""One night's batch, as plain functions: plan → score shards → stage → aggregate → commit.
 
 The Prefect flow (``pipelines/flows.py``) calls these same functions as tasks;
 ``callqa score`` calls :func:`run_batch` directly. Nothing here knows about
 an orchestrator.
 
+The night streams: :func:`open_night` cuts the input into shards
+(:mod:`scorers.shards`), each shard is read, scored and written to its own
+staged part files by one worker (:func:`scorers.shard_scoring.score_shard`; in
+this process, a pool of processes, or a Dask cluster), and only small results
+(files, call ids, counts) come back. :func:`stage_night` then makes the night
+one consistent set of files (duplicates across shards, the delivery check,
+rows the night replaces), :func:`stage_agents` recomputes the touched days'
+agent figures from the staged calls, and :func:`commit_batch` makes it all
+visible in one journalled commit. Peak memory follows a shard's block, not
+the night.
+
 Each call is scored with the rubric its team or channel routes it to
 (:mod:`scorers.routing`; a single :class:`Rubric` scores every call). Calls of
 different rubrics have different criterion columns, so ``calls/``,
-``findings/``, ``compliance/`` and ``transcripts/`` get one file per rubric per batch and day,
-and ``agents/`` one file per rubric per day; readers unify the schemas
-(:func:`scorers.store.read_dataset`).
+``findings/``, ``compliance/`` and ``transcripts/`` get one file per rubric per
+shard and day (``<batch stem>-s00003.parquet``), and ``agents/`` one file per
+rubric per day; readers unify the schemas (:func:`scorers.store.read_dataset`).
 
 A delivery never silently deletes a scored night: an input that yields no
 call is refused (:class:`NothingRead`), and a re-delivery of the same
@@ -28,28 +39,30 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scorers.aggregate import agent_day_table
 from scorers.call import Call
 from scorers.finding import MET, VIOLATION
 from scorers.ingest import InputError, Rejection, as_record, discover, find_inputs, iter_records, printable  # noqa: F401 (discover: the flow)
-from scorers.numbers import classify, find_runs, mask_text
+from scorers.numbers import mask_text
 from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
-from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows,
-                                findings_table, transcript_rows, transcripts_table)
 from scorers.schemas import conform, criteria_in, dataset_schema
 from scorers.scoring import ScoredCall, score_call
-from scorers.store import OutputLock, StagedWrite, Store
+from scorers.shard_scoring import PART_DATASETS, ShardResult, ShardTask, rejection_lines
+from scorers.shards import Shard, plan_shards, record_at
+from scorers.store import KEY, OutputLock, StagedWrite, Store, batch_of, partition_day
 
 DATASETS = ("calls", "findings", "compliance", "transcripts", "agents", "rejected")
 
 
 @dataclass
 class LoadedBatch:
+    """A small input read whole into memory (tests, accuracy checks, model training); a night streams instead."""
+
     files: list[Path]
     calls: list[Call]
     rejections: list[Rejection]
@@ -59,6 +72,10 @@ class LoadedBatch:
 class NothingRead(InputError):
     """Input files were there, but not one call could be read from them: the night failed
     (exit 2, the flow run Failed) and nothing is written, rather than "some records rejected"."""
+
+
+class ShrunkDelivery(InputError):
+    """A re-delivery lacks calls that the last run of the same input stored (truncated?)."""
 
 
 @dataclass
@@ -84,96 +101,24 @@ class BatchSummary:
         return {name: str(self.out / name) for name in DATASETS}
 
 
-class ShrunkDelivery(InputError):
-    """A re-delivery lacks calls that the last run of the same input stored (truncated?)."""
-
-
-def check_delivery(out: str | Path, batch: LoadedBatch, rubric: Rubric | Router, replace: bool = False) -> list[str]:
-    """Refuse a delivery that would delete scored calls by accident; the warnings of one confirmed with ``replace``.
-
-    Run under the output lock, before scoring. The calls of a re-delivery
-    replace everything its earlier run stored (the batch's files), so a file
-    that became empty or was cut short would delete the rest of the night.
-    """
-    require_calls(batch, out)
-    files = ", ".join(str(f) for f in batch.files)
-    router = as_router(rubric)
-    stored = Store(out).batch_call_ids({batch_key(batch.files, r) for r in router.rubrics})
-    missing = stored - {c.call_id for c in batch.calls}
-    if not missing:
-        return []
-    what = (f"{files}: {len(missing)} of the {len(stored)} calls stored from this input last time are not in it "
-            f"now ({len(batch.calls)} calls read)")
-    if not replace:
-        raise ShrunkDelivery(f"{what} — a truncated or partial re-delivery? Nothing was changed in {out}; "
-                             f"pass --replace to store it anyway and drop those calls")
-    return [f"{what}; --replace: they are dropped from {out}"]
-
-
 def load_batch(input_path: str | Path) -> LoadedBatch:
+    """Every call under ``input_path`` in memory, for small inputs (a night streams: :func:`run_batch`)."""
     inputs = find_inputs(input_path)
     notices = [inputs.notice()] if inputs.skipped else []
     calls, rejections = [], []
     for item in iter_records(inputs.files, notices):
         (calls if isinstance(item, Call) else rejections).append(item)
-    personal = [c for c in calls if _holds_personal_number(c.call_id) or _holds_personal_number(c.agent_id)]
-    if personal:
-        notices.append(f"{len(personal)} call{'s' * (len(personal) > 1)} (first {mask_text(personal[0].call_id)}) "
-                       "have a call_id or agent_id holding a card, ID or mobile number: ids are stored and shown "
-                       "as they are, so have the vendor send its own ids")
     return LoadedBatch(inputs.files, calls, rejections, notices)
-
-
-def _holds_personal_number(identifier: str) -> bool:
-    """Ids are stored and shown unmasked (they are how a recording is found and tables joined), so an
-    id that is a full card, ID or mobile number is worth a notice."""
-    return any(classify(run.digits) for run in find_runs(identifier, min_digits=11))
-
-
-def require_calls(batch: LoadedBatch, out: str | Path | None = None) -> LoadedBatch:
-    """``batch``, or :class:`NothingRead` when it holds no call at all (the reasons of its first rejections).
-
-    Storing such a batch would only delete what earlier runs of the same input stored."""
-    if batch.calls:
-        return batch
-    files = f"{len(batch.files)} file{'s' * (len(batch.files) != 1)}"
-    unchanged = f"; nothing was changed in {out}" if out is not None else ""
-    if not batch.rejections:
-        raise NothingRead(f"nothing could be read: no records in {files} "
-                          f"({', '.join(printable(str(f)) for f in batch.files[:3])}){unchanged}")
-    first = "; ".join(r.message() for r in batch.rejections[:3])
-    more = f" (and {len(batch.rejections) - 3} more)" if len(batch.rejections) > 3 else ""
-    raise NothingRead(f"nothing could be read: all {len(batch.rejections)} records of {files} were rejected: "
-                      f"{first}{more}{unchanged}")
 
 
 def score_rejecting(calls: Iterable[Call], rubric: Rubric | Router, progress=None,
                     confirmed: frozenset[str] = frozenset()) -> tuple[list[ScoredCall], list[Rejection]]:
     """(scored calls, rejections): :func:`score_calls`, a call whose scoring raised rejected by name.
-    What every place that scores for a night uses: here, a pool worker, a Dask task."""
+    What every place that scores for a night uses (:func:`scorers.shard_scoring.score_shard`)."""
     rejections: list[Rejection] = []
     scored = score_calls(calls, rubric, progress, confirmed,
                          on_error=lambda call, err: rejections.append(scoring_rejection(call, err)))
     return scored, rejections
-
-
-def score_batch_calls(batch: LoadedBatch, rubric: Rubric | Router, progress=None,
-                      confirmed: frozenset[str] = frozenset(), workers: int = 1) -> list[ScoredCall]:
-    """Score the batch's calls (in ``workers`` processes when it is worth it); calls whose scoring
-    raised join ``batch.rejections``, so in = scored + rejected."""
-    from scorers.parallel import RubricSpec, score_in_workers, worth_a_pool
-
-    if worth_a_pool(len(batch.calls), workers):
-        scored, rejections = score_in_workers(batch.calls, RubricSpec.of(rubric), workers, confirmed=confirmed,
-                                              models=_uses_models(rubric), progress=progress)
-    else:
-        scored, rejections = score_rejecting(batch.calls, rubric, progress, confirmed)
-    batch.rejections.extend(rejections)
-    return scored
-
-
-def _uses_models(rubric: Rubric | Router) -> bool:
-    return any(getattr(r, "model", None) is not None for r in as_router(rubric).rubrics)
 
 
 def scoring_rejection(call: Call, err: Exception) -> Rejection:
@@ -232,8 +177,8 @@ MODEL_BATCH_CALLS = 1000  # calls whose utterances the model scores in one go (l
 def load_models(rubric: Rubric | Router) -> int:
     """Load every model the rubrics use, here and now; returns how many.
 
-    Call it before scoring from several threads (the nightly flow's chunks): the first
-    load imports torch and transformers, whose lazy imports are not thread-safe."""
+    Call it before scoring from several threads: the first load imports torch and
+    transformers, whose lazy imports are not thread-safe."""
     loaded = {}
     for r in as_router(rubric).rubrics:
         model = getattr(r, "model", None)
@@ -241,6 +186,10 @@ def load_models(rubric: Rubric | Router) -> int:
         if classifier is not None and id(classifier) not in loaded:
             loaded[id(classifier)] = classifier.load()
     return len(loaded)
+
+
+def uses_models(rubric: Rubric | Router) -> bool:
+    return any(getattr(r, "model", None) is not None for r in as_router(rubric).rubrics)
 
 
 def _prepare_models(calls: list[Call], rubric_for) -> list:
@@ -262,18 +211,6 @@ def batch_key(files: list[Path], rubric: Rubric) -> str:
     return "part-" + hashlib.sha1(ident.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
-@dataclass
-class StagedBatch:
-    """A batch's scorecards staged but not yet visible: ``commit_batch`` makes them so."""
-
-    writer: StagedWrite
-    summary: BatchSummary
-    stem: str  # the batch's file name under its default rubric (one more per other rubric)
-    days: set[date]  # the days whose agent figures must be recomputed
-    router: Router | None = None
-    criteria: list[str] = field(default_factory=list)  # every criterion column of calls/ and agents/
-
-
 def known_criteria(out: Path, router: Router) -> list[str]:
     """The criterion columns every file of ``calls/`` and ``agents/`` carries: the run's rubrics'
     (the default's first), then those only files already in ``out`` have (a rubric no longer routed to)."""
@@ -282,6 +219,210 @@ def known_criteria(out: Path, router: Router) -> list[str]:
         for f in sorted((Path(out) / dataset).glob("call_date=*/*.parquet")):
             criteria += [c for c in criteria_in(pq.read_schema(f), dataset) if c not in criteria]
     return criteria
+
+
+@dataclass
+class Night:
+    """A night being scored: its shards, the staging they write to, and what every shard needs."""
+
+    out: Path
+    files: list[Path]
+    shards: list[Shard]
+    writer: StagedWrite
+    router: Router
+    stems: dict[str, str]  # rubric id -> the batch's file stem
+    criteria: list[str]
+    confirmed: frozenset[str] = frozenset()
+    notices: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def default_stem(self) -> str:
+        return self.stems[self.router.default.id]
+
+    def tasks(self) -> list[ShardTask]:
+        """One task per shard, each writing into its own folder of the run's staging."""
+        return [ShardTask(shard, str(self.writer.stage / shard.name), tuple(self.stems.items()), self.default_stem,
+                          tuple(self.criteria), self.confirmed) for shard in self.shards]
+
+    @property
+    def planned_records(self) -> int | None:
+        """Records the night holds as far as the planner counted (None: some file is read whole)."""
+        return None if any(s.whole for s in self.shards) else sum(s.lines for s in self.shards)
+
+
+def open_night(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
+               lock: OutputLock | None = None, workers: int = 1, shard_calls: int | None = None) -> Night:
+    """Find the input, cut it into shards, and open the run's staging (under ``lock``, already held).
+    ``shard_calls``: calls per shard (default: sized from ``workers``, :func:`scorers.shards.plan_shards`)."""
+    started = time.perf_counter()
+    inputs = find_inputs(input_path)
+    router = as_router(rubric)
+    shards = plan_shards(inputs.files, workers, shard_calls)
+    writer = StagedWrite(Path(out), lock=lock)
+    try:
+        criteria = known_criteria(Path(out), router)
+        confirmed = confirmed_findings(out)
+    except BaseException:
+        writer.abort()
+        raise
+    return Night(Path(out), inputs.files, shards, writer, router,
+                 {r.id: batch_key(inputs.files, r) for r in router.rubrics}, criteria, confirmed,
+                 [inputs.notice()] if inputs.skipped else [], started)
+
+
+def score_shards(night: Night, workers: int = 1, progress: Callable[[int], None] | None = None,
+                 rubric_spec=None) -> list[ShardResult]:
+    """Every shard of the night, in this process or (``workers`` > 1 and more than one shard) in a
+    bounded pool of worker processes (:mod:`scorers.parallel`). ``progress``: records read, per shard."""
+    from scorers.parallel import RubricSpec, score_shards_in_workers
+    from scorers.shard_scoring import score_shard
+
+    tasks = night.tasks()
+    if workers > 1 and len(tasks) > 1:
+        spec = rubric_spec or RubricSpec.of(night.router)
+        return score_shards_in_workers(tasks, spec, workers, models=uses_models(night.router), progress=progress)
+    results = []
+    for task in tasks:
+        results.append(score_shard(task, night.router))
+        if progress:
+            progress(results[-1].records)
+    return results
+
+
+@dataclass
+class StagedBatch:
+    """A night's scorecards staged but not yet visible: :func:`commit_batch` makes them so."""
+
+    writer: StagedWrite
+    summary: BatchSummary
+    stem: str  # the batch's file stem under its default rubric (one more per other rubric)
+    days: set[date]  # the days whose agent figures must be recomputed
+    router: Router | None = None
+    criteria: list[str] = field(default_factory=list)  # every criterion column of calls/ and agents/
+
+
+def stage_night(night: Night, results: list[ShardResult], replace: bool = False) -> StagedBatch:
+    """Make the shards' files one night: adopt them into the staging, reject calls that another
+    shard already had, refuse a night with no call or a truncated re-delivery, drop the rows this
+    night replaces from other files, and total it up. Nothing is visible yet; on any error the
+    caller aborts ``night.writer``."""
+    results = sorted(results, key=lambda r: r.index)
+    writer = night.writer
+    duplicates = _reject_duplicates(night, results)
+    for result in results:
+        for relative in result.files:
+            writer.adopt(relative, Path(result.folder) / relative)
+    calls = sum(r.calls for r in results)
+    rejections = [m for r in results for m in r.rejections] + [d.message() for d in duplicates]
+    if calls == 0:
+        raise nothing_read(night, rejections)
+    ids = pa.chunked_array([r.call_ids for r in results], pa.string())
+    warnings = check_delivery(night, ids, [i for r in results for i in r.failed_ids], replace)
+    keys = pc.unique(ids).sort().to_pylist()
+    batch_stems = set(night.stems.values())
+    for dataset in PART_DATASETS:
+        writer.replace_calls(dataset, keys, batch_stems)
+    del keys
+    rejected_dir = night.out / "rejected"
+    for old in sorted(rejected_dir.glob("*.jsonl")) if rejected_dir.is_dir() else []:
+        if batch_of(old.stem) == night.default_stem:
+            writer.delete(old.relative_to(night.out))
+    align_schemas(writer, night.criteria)
+    summary = summarize(night, results, rejections)
+    summary.warnings = warnings
+    days = {partition_day(Path(f)) for r in results for f in r.files if f.startswith("calls/")}
+    return StagedBatch(writer, summary, night.default_stem, days | {d for d in writer.touched_days if d},
+                       night.router, night.criteria)
+
+
+def nothing_read(night: Night, rejections: list[str]) -> NothingRead:
+    """The error of a night that yielded no call: what was there, and the first reasons."""
+    files = f"{len(night.files)} file{'s' * (len(night.files) != 1)}"
+    unchanged = f"; nothing was changed in {night.out}"
+    if not rejections:
+        return NothingRead(f"nothing could be read: no records in {files} "
+                           f"({', '.join(printable(str(f)) for f in night.files[:3])}){unchanged}")
+    more = f" (and {len(rejections) - 3} more)" if len(rejections) > 3 else ""
+    return NothingRead(f"nothing could be read: all {len(rejections)} records of {files} were rejected: "
+                       f"{'; '.join(rejections[:3])}{more}{unchanged}")
+
+
+def check_delivery(night: Night, ids: pa.ChunkedArray, failed: list[str], replace: bool = False) -> list[str]:
+    """Refuse a delivery that would delete scored calls by accident; the warnings of one confirmed with ``replace``.
+
+    The calls of a re-delivery replace everything its earlier run stored (the batch's files), so a
+    file that became empty or was cut short would delete the rest of the night. Checked before
+    anything is committed: refused, the run changes nothing."""
+    stems = set(night.stems.values())
+    stored_files = [f for f in sorted((night.out / "calls").glob("call_date=*/*.parquet")) if batch_of(f.stem) in stems]
+    if not stored_files:
+        return []
+    stored = pa.concat_arrays([pq.read_table(f, columns=list(KEY)).column(KEY[0]).combine_chunks()
+                               for f in stored_files])
+    read = pa.concat_arrays([ids.combine_chunks(), pa.array(failed, pa.string())])
+    missing = len(pc.unique(stored.filter(pc.invert(pc.is_in(stored, value_set=read)))))
+    if not missing:
+        return []
+    files = ", ".join(printable(str(f)) for f in night.files)
+    what = (f"{files}: {missing} of the {len(pc.unique(stored))} calls stored from this input last time are not "
+            f"in it now ({len(read)} calls read)")
+    if not replace:
+        raise ShrunkDelivery(f"{what} — a truncated or partial re-delivery? Nothing was changed in {night.out}; "
+                             f"pass --replace to store it anyway and drop those calls")
+    return [f"{what}; --replace: they are dropped from {night.out}"]
+
+
+def _reject_duplicates(night: Night, results: list[ShardResult]) -> list[Rejection]:
+    """A call id that two shards both stored: the first stays, the later ones are rejected as
+    duplicates (as within one file), their rows taken out of their shard's files."""
+    everything = pa.chunked_array([r.call_ids for r in results], pa.string())
+    if len(pc.unique(everything)) == len(everything):
+        return []
+    counts = pc.value_counts(everything)
+    twice = {v for v, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()) if n > 1}
+    first: dict[str, str] = {}
+    found = []
+    for result in results:
+        shard = night.shards[result.index]
+        ids, where = result.call_ids.to_pylist(), result.locations.to_pylist()
+        keep, dropped = [], []
+        for i, (call_id, location) in enumerate(zip(ids, where)):
+            if call_id not in twice or call_id not in first:
+                if call_id in twice:
+                    first[call_id] = f"{shard.source}, {location}"
+                keep.append(i)
+                continue
+            dropped.append(Rejection(shard.source, location, call_id, "call_id",
+                                     f"duplicate call_id {call_id!r}, first at {first[call_id]}",
+                                     record_at(shard, location)))
+        if dropped:
+            _drop_from_shard(result, {r.call_id for r in dropped}, dropped, night.default_stem)
+            result.call_ids = result.call_ids.take(pa.array(keep, pa.int64()))
+            result.locations = result.locations.take(pa.array(keep, pa.int64()))
+            found += dropped
+    return found
+
+
+def _drop_from_shard(result: ShardResult, call_ids: set[str], rejections: list[Rejection], rejected_stem: str) -> None:
+    folder = Path(result.folder)
+    drop = pa.array(sorted(call_ids), pa.string())
+    for relative in list(result.files):
+        if not relative.endswith(".parquet"):
+            continue
+        table = pq.read_table(folder / relative)
+        kept = table.filter(pc.invert(pc.is_in(table.column(KEY[0]), value_set=drop)))
+        if kept.num_rows:
+            pq.write_table(kept, folder / relative, compression="zstd")
+        else:
+            (folder / relative).unlink()
+            result.files.remove(relative)
+    rejected = f"rejected/{rejected_stem}-s{result.index:05d}.jsonl"
+    (folder / rejected).parent.mkdir(parents=True, exist_ok=True)
+    with open(folder / rejected, "a", encoding="utf-8") as f:
+        f.write(rejection_lines(rejections))
+    if rejected not in result.files:
+        result.files.append(rejected)
 
 
 ALIGNED = ("calls", "findings", "compliance", "agents")
@@ -306,56 +447,42 @@ def align_schemas(writer: StagedWrite, criteria: list[str]) -> int:
     return rewritten
 
 
-def stage_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
-                started: float | None = None, lock: OutputLock | None = None,
-                warnings: list[str] | None = None) -> StagedBatch:
-    """Stage calls, findings, compliance and rejected records of the batch, one file set per rubric.
-
-    ``lock``: the output lock the run took before scoring (else the writer takes one now)."""
-    router = as_router(rubric)
-    stems = {r.id: batch_key(batch.files, r) for r in router.rubrics}
-    writer = StagedWrite(Path(out), lock=lock)
-    try:
-        criteria = known_criteria(Path(out), router)
-        replace = {(s.call.call_id,) for s in scored}  # a call's rows of any rubric: it is stored once
-        days: set[date] = set()
-        for r in router.rubrics:
-            group = [s for s in scored if s.rubric_id == r.id]
-            if not group:  # no call got this rubric this time: an earlier run's files of the batch go
-                for dataset in ("calls", "findings", "compliance", "transcripts"):
-                    writer.delete_stem(dataset, stems[r.id])
-                continue
-            call_dates = [s.call.call_date for s in group]
-            f_rows, f_dates = findings_rows(group)
-            c_rows, c_dates = compliance_rows(f_rows, f_dates, r)
-            group_days = set(call_dates)
-            days |= group_days
-            own = set(stems.values())
-            writer.write_partitioned("calls", calls_table(group, r, criteria), call_dates, group_days, stems[r.id], replace,
-                                     batch_stems=own)
-            writer.write_partitioned("findings", findings_table(f_rows), f_dates, group_days, stems[r.id], replace,
-                                     batch_stems=own)
-            writer.write_partitioned("compliance", compliance_table(c_rows), c_dates, group_days, stems[r.id],
-                                     replace, batch_stems=own)
-            t_rows, t_dates = transcript_rows(group)
-            writer.write_partitioned("transcripts", transcripts_table(t_rows), t_dates, group_days, stems[r.id],
-                                     replace, batch_stems=own)
-        stem = stems[router.default.id]
-        rejected = Path("rejected") / f"{stem}.jsonl"
-        if batch.rejections:
-            writer.write_text(rejected, "".join(
-                json.dumps({"source": r.source, "location": r.location, "call_id": r.call_id, "field": r.field,
-                            "reason": r.reason, "record": r.raw}, ensure_ascii=False) + "\n"
-                for r in batch.rejections))
-        else:
-            writer.delete(rejected)
-        align_schemas(writer, criteria)
-        summary = summarize(writer.run_id, Path(out), batch, scored, router, started)
-        summary.warnings = list(warnings or [])
-        return StagedBatch(writer, summary, stem, days | {d for d in writer.touched_days if d}, router, criteria)
-    except BaseException:
-        writer.abort()
-        raise
+def summarize(night: Night, results: list[ShardResult], rejections: list[str]) -> BatchSummary:
+    """The night's totals, read back from the staged files (a few columns): what will be committed."""
+    used_ids, dates, passed, vetoed, calls = set(), set(), 0, 0, 0
+    violations, met = Counter(), Counter()
+    for result in results:
+        folder = Path(result.folder)
+        for relative in result.files:
+            if relative.startswith("calls/"):
+                t = pq.read_table(folder / relative, columns=["rubric_id", "passed", "vetoed"])
+                if t.num_rows:
+                    calls += t.num_rows
+                    passed += pc.sum(t.column("passed")).as_py() or 0
+                    vetoed += pc.sum(t.column("vetoed")).as_py() or 0
+                    used_ids |= set(pc.unique(t.column("rubric_id")).to_pylist())
+                    dates.add(partition_day(Path(relative)).isoformat())
+            elif relative.startswith("findings/"):
+                t = pq.read_table(folder / relative, columns=["criterion", "outcome"])
+                for row in t.group_by(["criterion", "outcome"]).aggregate([([], "count_all")]).to_pylist():
+                    tally = violations if row["outcome"] == VIOLATION else met if row["outcome"] == MET else None
+                    if tally is not None:
+                        tally[row["criterion"]] += row["count_all"]
+    used = [r for r in night.router.rubrics if r.id in used_ids] or [night.router.default]
+    criteria = list(dict.fromkeys(c for r in used for c in r.criterion_ids))
+    notices = list(night.notices) + list(dict.fromkeys(n for r in results for n in r.notices))
+    personal = sum(r.personal_ids for r in results)
+    if personal:
+        first = next(r.first_personal for r in results if r.personal_ids)
+        notices.append(f"{personal} call{'s' * (personal > 1)} (first {first}) "
+                       "have a call_id or agent_id holding a card, ID or mobile number: ids are stored and shown "
+                       "as they are, so have the vendor send its own ids")
+    return BatchSummary(
+        run_id=night.writer.run_id, out=night.out, rubric=", ".join(f"{r.id}@{r.version}" for r in used),
+        files=[printable(str(f)) for f in night.files], calls_scored=calls, rejected=len(rejections),
+        passed=passed, vetoed=vetoed, dates=sorted(dates),
+        violations={c: violations.get(c, 0) for c in criteria}, met={c: met.get(c, 0) for c in criteria},
+        rejections=rejections, seconds=round(time.perf_counter() - night.started, 2), notices=notices)
 
 
 def agents_file(rubric_id: str) -> str:
@@ -363,31 +490,21 @@ def agents_file(rubric_id: str) -> str:
     return f"agents-{re.sub(r'[^A-Za-z0-9_.-]', '_', rubric_id)}.parquet"
 
 
-def _criteria_of(calls: pd.DataFrame, rubric: Rubric | None) -> list[str]:
-    """The criteria of one rubric's rows: the rubric's own list, or (a rubric no longer routed to)
-    the ``<criterion>_status`` columns its rows fill in."""
-    if rubric is not None:
-        return rubric.criterion_ids
-    return [c[:-len("_status")] for c in calls.columns if c.endswith("_status") and calls[c].notna().any()]
+def stage_agents(staged: StagedBatch) -> list[date]:
+    """Recompute ``agents/`` for every day the batch touches, from all of that day's calls, per rubric.
 
-
-def stage_agents(staged: StagedBatch, rubric: Rubric | Router | None = None) -> list[date]:
-    """Recompute ``agents/`` for every day the batch touches, from all of that day's calls, per rubric."""
+    Read file by file for a few columns (:func:`scorers.aggregate.agent_day_table`): a day of a
+    million calls is never in memory."""
     writer = staged.writer
-    router = staged.router or (as_router(rubric) if rubric is not None else None)
     for day in sorted(staged.days):
         part = Path("agents") / f"call_date={day.isoformat()}"
-        calls = _read_files(writer.current_files(Path("calls") / part.name))
+        table = agent_day_table(writer.current_files(Path("calls") / part.name),
+                                writer.current_files(Path("compliance") / part.name), staged.criteria)
         written = set()
-        if calls is not None and not calls.empty:
-            compliance = _read_files(writer.current_files(Path("compliance") / part.name))
-            if compliance is None:
-                compliance = pd.DataFrame({"call_id": [], "rubric_id": []})
-            for rubric_id, rows in calls.groupby("rubric_id", sort=True):
-                criteria = staged.criteria or _criteria_of(rows, router.by_id(rubric_id) if router else None)
-                relative = part / agents_file(rubric_id)
-                writer.write_table(relative, agent_day_table(rows, compliance, criteria))
-                written.add(relative)
+        for rubric_id in sorted(set(table.column("rubric_id").to_pylist())):
+            relative = part / agents_file(rubric_id)
+            writer.write_table(relative, table.filter(pc.equal(table.column("rubric_id"), rubric_id)))
+            written.add(relative)
         for relative in writer.current_relative(part):  # rubrics gone from the day, an old agents.parquet
             if relative not in written:
                 writer.delete(relative)
@@ -404,70 +521,35 @@ def commit_batch(staged: StagedBatch) -> BatchSummary:
     return s
 
 
-def write_batch(out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
-                started: float | None = None, lock: OutputLock | None = None,
-                warnings: list[str] | None = None) -> BatchSummary:
-    """Stage every output of the batch, agents included, then commit them together."""
-    staged = stage_batch(out, batch, scored, rubric, started, lock, warnings)
-    try:
-        stage_agents(staged, rubric)
-        return commit_batch(staged)
-    except BaseException:
-        staged.writer.abort()
-        raise
-
-
-def _read_files(files: list[Path]) -> pd.DataFrame | None:
-    if not files:
-        return None
-    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive").to_pandas()
-
-
-def summarize(run_id: str, out: Path, batch: LoadedBatch, scored: list[ScoredCall], rubric: Rubric | Router,
-              started: float | None) -> BatchSummary:
-    router = as_router(rubric)
-    used = [r for r in router.rubrics if any(s.rubric_id == r.id for s in scored)] or [router.default]
-    criteria = list(dict.fromkeys(c for r in used for c in r.criterion_ids))
-    violations, met = Counter(), Counter()
-    for s in scored:
-        for f in s.findings:
-            (violations if f.outcome == VIOLATION else met if f.outcome == MET else Counter())[f.criterion] += 1
-    return BatchSummary(
-        run_id=run_id, out=out, rubric=", ".join(f"{r.id}@{r.version}" for r in used),
-        files=[printable(str(f)) for f in batch.files],
-        calls_scored=len(scored), rejected=len(batch.rejections), passed=sum(s.passed for s in scored),
-        vetoed=sum(s.vetoed for s in scored),
-        dates=sorted({s.call.call_date.isoformat() for s in scored}),
-        violations={c: violations.get(c, 0) for c in criteria},
-        met={c: met.get(c, 0) for c in criteria},
-        rejections=[r.message() for r in batch.rejections],
-        seconds=round(time.perf_counter() - started, 2) if started else 0.0, notices=list(batch.notices))
-
-
 def run_batch(input_path: str | Path, out: str | Path, rubric: Rubric | Router,
               progress: Callable[[int], None] | None = None,
-              on_loaded: Callable[[LoadedBatch], None] | None = None, replace: bool = False,
-              lock: OutputLock | None = None, workers: int = 1) -> BatchSummary:
+              on_planned: Callable[[Night], None] | None = None, replace: bool = False,
+              lock: OutputLock | None = None, workers: int = 1, shard_calls: int | None = None) -> BatchSummary:
     """Score every call under ``input_path`` and write the scorecards under ``out``.
 
     ``rubric``: one rubric for every call, or a :class:`Router` (``rubrics/routing.yaml``) that picks
     each call's rubric by team or channel. The output lock is taken first (or ``lock``, already held):
     a second run on the same ``out`` fails at once with :class:`~scorers.store.OutputBusy`, not after
     scoring. ``replace``: store a re-delivery that lacks calls its last run stored (:func:`check_delivery`).
-    ``workers``: score in that many processes (:mod:`scorers.parallel`); a call whose scoring raises
-    is rejected with the criterion and the error, and the rest goes on.
+    ``workers``: score the shards in that many processes (:mod:`scorers.parallel`); a call whose
+    scoring raises is rejected with the criterion and the error, and the rest goes on.
+    ``progress``: called with the records each shard read; ``on_planned``: with the planned night.
+    ``shard_calls``: calls per shard (default: sized from ``workers``).
     """
-    started = time.perf_counter()
     own = lock is None
     if own:
         lock = Store(out).acquire()
     try:
-        batch = load_batch(input_path)
-        if on_loaded:
-            on_loaded(batch)
-        warnings = check_delivery(out, batch, rubric, replace)
-        scored = score_batch_calls(batch, rubric, progress, confirmed_findings(out), workers)
-        return write_batch(Path(out), batch, scored, rubric, started, lock, warnings)
+        night = open_night(input_path, out, rubric, lock, workers, shard_calls)
+        try:
+            if on_planned:
+                on_planned(night)
+            staged = stage_night(night, score_shards(night, workers, progress), replace)
+            stage_agents(staged)
+            return commit_batch(staged)
+        except BaseException:
+            night.writer.abort()
+            raise
     finally:
         if own:
             lock.release()

@@ -24,7 +24,7 @@ import reprlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from scorers.call import AGENT, CUSTOMER, Call, Utterance
 from scorers.encoding import NotUtf8, decode
@@ -262,11 +262,14 @@ def build_call(record: Any, source: str) -> Call:
                 started_at=moment.isoformat(), call_date=call_date_of(moment), source=source)
 
 
-def _read_jsonl(text: str) -> Iterator[tuple[str, str, Any]]:
-    for n, line in enumerate(io.StringIO(text, newline=None), start=1):
+def read_jsonl(text: str, first_line: int = 1) -> Iterator[tuple[str, str, Any]]:
+    """(location, line, record or RecordError) for each non-blank line; ``first_line``: the number
+    of the text's first line in its file (a shard starts part-way through). Lines end at "\n" only
+    (a "\r" before it is dropped): byte offsets and line numbers then agree however a file is split."""
+    for n, line in enumerate(text.split("\n"), start=first_line):
+        line = line[:-1] if line.endswith("\r") else line
         if not line.strip():
             continue
-        line = line.rstrip("\n")
         try:
             yield f"line {n}", line, json.loads(line)
         except json.JSONDecodeError as err:
@@ -339,14 +342,14 @@ def _read_rows(rows: list[dict], csv_file: bool = False) -> Iterator[tuple[str, 
         yield location, raw, record
 
 
-def _records(path: Path, source: str, notices: list[str] | None) -> list[tuple[str, str, Any]]:
+def file_records(path: Path, source: str, notices: list[str] | None) -> list[tuple[str, str, Any]]:
     if path.suffix.lower() == ".parquet":
         return list(_read_rows(_parquet_rows(path)))
     decoded = decode(path.read_bytes())
     if decoded.notice and notices is not None:
         notices.append(f"{source}: {decoded.notice}")
     if path.suffix.lower() == ".jsonl":
-        return list(_read_jsonl(decoded.text))
+        return list(read_jsonl(decoded.text))
     return list(_read_rows(_csv_rows(decoded.text), csv_file=True))
 
 
@@ -363,30 +366,39 @@ def iter_records(files: list[Path], notices: list[str] | None = None) -> Iterato
     """Every call in ``files``, or a Rejection in its place. Duplicate call ids are rejected.
 
     ``notices``: where to add what the run summary should say about a file read in another
-    encoding than UTF-8."""
+    encoding than UTF-8. Reads each file whole: a night is read shard by shard instead
+    (:mod:`scorers.shards`)."""
     seen: dict[str, str] = {}
     for path in files:
         source = printable(str(path))
         try:
-            records = _records(path, source, notices)
+            records = file_records(path, source, notices)
         except NotUtf8 as err:
             yield Rejection(source, "(file)", "", "(file)", str(err), "")
             continue
         except (OSError, UnicodeError, ValueError, csv.Error) as err:
             yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
             continue
-        for location, raw, record in records:
-            call_id = _rejected_id(record)
-            try:
-                if isinstance(record, RecordError):
-                    raise record
-                call = build_call(record, source)
-                if call.call_id in seen:
-                    raise RecordError("call_id", f"duplicate call_id {call.call_id!r}, first at {seen[call.call_id]}")
-                seen[call.call_id] = f"{source}, {location}"
-                yield call
-            except RecordError as err:
-                yield Rejection(source, location, call_id, err.field, err.reason, raw)
-            except Exception as err:  # noqa: BLE001 - one record never costs the night: it is rejected, by name
-                yield Rejection(source, location, call_id, "(record)",
-                                f"cannot be read: {type(err).__name__}: {shown(str(err))}", raw)
+        for _, item in build_calls(records, source, seen):
+            yield item
+
+
+def build_calls(records: Iterable[tuple[str, str, Any]], source: str,
+                seen: dict[str, str]) -> Iterator[tuple[str, Call | Rejection]]:
+    """(location, the call or its Rejection) for each record read from ``source``. ``seen``: call
+    ids read so far (id → where), shared by the caller across files; a second one is rejected."""
+    for location, raw, record in records:
+        call_id = _rejected_id(record)
+        try:
+            if isinstance(record, RecordError):
+                raise record
+            call = build_call(record, source)
+            if call.call_id in seen:
+                raise RecordError("call_id", f"duplicate call_id {call.call_id!r}, first at {seen[call.call_id]}")
+            seen[call.call_id] = f"{source}, {location}"
+            yield location, call
+        except RecordError as err:
+            yield location, Rejection(source, location, call_id, err.field, err.reason, raw)
+        except Exception as err:  # noqa: BLE001 - one record never costs the night: it is rejected, by name
+            yield location, Rejection(source, location, call_id, "(record)",
+                                      f"cannot be read: {type(err).__name__}: {shown(str(err))}", raw)

@@ -297,7 +297,7 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
     return list(_mask_utterances(tuple(utterances)))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=4096)  # more than a shard's block (scorers.shards.BLOCK_LINES): scored, then written
 def _mask_utterances(utterances: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     runs = [find_runs(text, min_digits=1) for _, text in utterances]
     spans: list[list[tuple[int, int, int, int]]] = [

@@ -1,21 +1,24 @@
 """Score a night on every core: a bounded pool of worker processes, each loading its rubrics once.
 
 One Python process scores on one core. A bank's night (up to a million calls)
-needs all of them, so :func:`score_in_workers` hands chunks of calls to
-``workers`` processes and collects what they score, in order:
+needs all of them, so :func:`score_shards_in_workers` hands the night's shards
+(:mod:`scorers.shards`) to ``workers`` processes; each reads its shard, scores
+it and writes its part files itself (:func:`scorers.shard_scoring.score_shard`),
+and only a small result comes back:
 
-- **Bounded**: at most ``2 × workers`` chunks are in flight, so a night never
-  sits in the pool's queues at once, whatever its size.
+- **Bounded**: at most ``2 × workers`` shards are in flight, and a shard is a
+  path and a byte range, so nothing of the night sits in the pool's queues.
 - **Loaded once**: each worker loads the rubrics (word lists, jieba, the model)
   when it starts, from their paths (:class:`RubricSpec`), and keeps them.
   ``forkserver`` starts the workers, not ``fork``: the parent may hold threads
   (Prefect's) and locks a forked child would inherit half-taken.
-- **One bad call never costs the night**: a call whose scoring raises comes
-  back as a rejection naming the criterion (:func:`scorers.batch.scoring_rejection`).
-- **A worker that dies** (killed, out of memory) breaks the pool. The chunks in
+- **One bad call never costs the night**: a call whose scoring raises is
+  rejected naming the criterion (:func:`scorers.batch.scoring_rejection`).
+- **A worker that dies** (killed, out of memory) breaks the pool. The shards in
   flight then are scored again in a fresh pool, one at a time, so the one that
-  kills a worker is known; a chunk that kills a worker a second time fails the
-  night (a third try would only hide a bug). No chunk is kept twice.
+  kills a worker is known; a shard that kills a worker a second time fails the
+  night (a third try would only hide a bug). A rerun starts from an empty
+  folder, so nothing of the dead try is kept, and nothing is kept twice.
 
 The model runs one torch thread per worker: processes scale better than threads
 on a small machine (two threads gave 1.5× on two cores, two processes 1.9×).
@@ -28,12 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-
-from scorers.call import Call
-
-CHUNK_CALLS = 500  # calls per task: large enough to batch the model, small enough to spread over workers
-
+from typing import Callable
 
 def available_cores() -> int:
     """The cores this process may run on (a container's quota, not the host's count)."""
@@ -88,101 +86,76 @@ def _start_worker(spec: RubricSpec, models: bool, fault: str = "") -> None:
 FAULT_ENV = "CALLQA_FAULT_KILL"  # fault injection for tests: "<call_id>:<flag file>" (once) or "<call_id>:always"
 
 
-def worth_a_pool(n_calls: int, workers: int) -> bool:
-    """Whether ``n_calls`` are scored in worker processes: not for one worker, nor for a batch of
-    one chunk or less (starting the workers would cost more than it saves)."""
-    return workers > 1 and n_calls > CHUNK_CALLS
+def _score_shard(task) -> object:
+    """One shard in a worker (:func:`scorers.shard_scoring.score_shard`) with the worker's rubrics."""
+    from scorers.shard_scoring import score_shard
+
+    result = score_shard(task, _router)
+    _maybe_die(result.call_ids.to_pylist())  # after its files are written: the rerun must start clean
+    return result
 
 
-def _score_chunk(calls: list[Call], confirmed: frozenset[str]) -> tuple[list, list]:
-    """Score a chunk in a worker. The scored calls go back without their :class:`Call`
-    (the parent has it): pickling every call back doubled the parent's work."""
-    from scorers.batch import score_rejecting
-
-    _maybe_die(calls)
-    scored, rejections = score_rejecting(calls, _router, confirmed=confirmed)
-    by_id = {id(c): n for n, c in enumerate(calls)}
-    slim = []
-    for s in scored:
-        n = by_id[id(s.call)]
-        s.call = None
-        slim.append((n, s))
-    return slim, rejections
-
-
-def _maybe_die(calls: list[Call]) -> None:
-    """Kill this worker (once) when a test asks for it, to prove a dead worker's chunk is scored again."""
+def _maybe_die(call_ids: list[str]) -> None:
+    """Kill this worker (once) when a test asks for it, to prove a dead worker's shard is scored again."""
     if not _fault:
         return
     call_id, _, flag = _fault.partition(":")
-    if any(c.call_id == call_id for c in calls) and (flag == "always" or not os.path.exists(flag)):
+    if call_id in call_ids and (flag == "always" or not os.path.exists(flag)):
         if flag != "always":
             Path(flag).write_text("killed", encoding="utf-8")
         os._exit(9)
 
 
-def chunks(calls: Iterable[Call], size: int = CHUNK_CALLS) -> Iterator[list[Call]]:
-    chunk: list[Call] = []
-    for call in calls:
-        chunk.append(call)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def score_in_workers(calls: Iterable[Call], spec: RubricSpec, workers: int, *,
-                     confirmed: frozenset[str] = frozenset(), models: bool = True, chunk_size: int = CHUNK_CALLS,
-                     progress: Callable[[int], None] | None = None) -> tuple[list, list]:
-    """(scored calls in input order, rejections) for ``calls``, scored by ``workers`` processes."""
-    pending = list(enumerate(chunks(calls, chunk_size)))
-    chunk_calls = dict(pending)
-    results: dict[int, tuple[list, list]] = {}
-    solo: list[tuple[int, list[Call]]] = []  # in flight when a pool broke: retried alone, to find the one
-    deaths: dict[int, int] = {}  # pools a chunk broke while alone in flight
+def score_shards_in_workers(tasks: list, spec: RubricSpec, workers: int, *, models: bool = True,
+                            progress: Callable[[int], None] | None = None) -> list:
+    """The :class:`~scorers.shard_scoring.ShardResult` of every task, in task order, scored by ``workers`` processes."""
+    pending = list(enumerate(tasks))
+    results: dict[int, object] = {}
+    solo: list[tuple[int, object]] = []  # in flight when a pool broke: retried alone, to find the one
+    deaths: dict[int, int] = {}  # pools a shard broke while alone in flight
     context = multiprocessing.get_context("forkserver")
+
+    def done(n: int, result) -> None:
+        results[n] = result
+        if progress:
+            progress(result.records)
+
     while pending or solo:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                  initargs=(spec, models, os.environ.get(FAULT_ENV, ""))) as pool:
-            while solo:  # one at a time: if the pool breaks now, this chunk broke it
-                n, chunk = solo[0]
+            while solo:  # one at a time: if the pool breaks now, this shard broke it
+                n, task = solo[0]
                 try:
-                    results[n] = pool.submit(_score_chunk, chunk, confirmed).result()
+                    done(n, pool.submit(_score_shard, task).result())
                 except BrokenProcessPool:
                     deaths[n] = deaths.get(n, 0) + 1
                     if deaths[n] > 1:
-                        raise RuntimeError(f"a scoring worker died twice on chunk {n} (calls {n * chunk_size + 1}"
-                                           f"-{n * chunk_size + len(chunk)}): giving up rather than hiding it")
-                    break  # a fresh pool, the same chunk again
+                        raise RuntimeError(f"a scoring worker died twice on shard {n} ({task.shard.source}, "
+                                           f"from line {task.shard.first_line}): giving up rather than hiding it")
+                    break  # a fresh pool, the same shard again
                 solo.pop(0)
-                if progress:
-                    progress(len(chunk))
             if solo:
                 continue
-            in_flight: dict[Future, tuple[int, list[Call]]] = {}
+            in_flight: dict[Future, tuple[int, object]] = {}
             queue = iter(pending)
 
             def fill() -> None:
                 for item in queue:
-                    in_flight[pool.submit(_score_chunk, item[1], confirmed)] = item
+                    in_flight[pool.submit(_score_shard, item[1])] = item
                     if len(in_flight) >= 2 * workers:
                         return
 
             fill()
             broken = False
             while in_flight:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    n, chunk = in_flight.pop(future)
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    n, task = in_flight.pop(future)
                     try:
-                        results[n] = future.result()
+                        done(n, future.result())
                     except BrokenProcessPool:
-                        solo.append((n, chunk))
+                        solo.append((n, task))
                         broken = True
-                        continue
-                    if progress:
-                        progress(len(chunk))
                 if broken:  # the pool is gone: what ran goes solo, what never started waits its turn
                     solo.extend(in_flight.values())
                     in_flight.clear()
@@ -190,11 +163,4 @@ def score_in_workers(calls: Iterable[Call], spec: RubricSpec, workers: int, *,
                     fill()
             pending = sorted(queue, key=lambda item: item[0]) if broken else []
             solo.sort(key=lambda item: item[0])
-    scored = []
-    for n in sorted(results):
-        chunk = chunk_calls[n]
-        for index, s in results[n][0]:
-            s.call = chunk[index]  # the parent's own Call object, not a copy
-            scored.append(s)
-    rejections = [r for n in sorted(results) for r in results[n][1]]
-    return scored, rejections
+    return [results[n] for n in sorted(results)]

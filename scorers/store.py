@@ -30,6 +30,7 @@ import bisect
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -273,10 +274,18 @@ class Store:
     def batch_call_ids(self, stems: set[str] | frozenset[str]) -> set[str]:
         """The calls stored in a batch's files (``calls/*/<stem>.parquet`` for each of its stems)."""
         ids: set[str] = set()
-        for stem in stems:
-            for f in sorted((self.out / "calls").glob(f"call_date=*/{stem}.parquet")):
+        for f in sorted((self.out / "calls").glob("call_date=*/*.parquet")):
+            if batch_of(f.stem) in stems:
                 ids.update(pq.read_table(f, columns=list(KEY)).column(KEY[0]).to_pylist())
         return ids
+
+
+SHARD_SUFFIX = re.compile(r"-s[0-9]{5}$")  # <batch stem>-s00003: a shard's part file of the batch
+
+
+def batch_of(file_stem: str) -> str:
+    """The batch stem a part file belongs to: ``part-ab12-s00003`` → ``part-ab12`` (and ``part-ab12`` itself)."""
+    return SHARD_SUFFIX.sub("", file_stem)
 
 
 def read_dataset(root: Path | str, name: str) -> pa.Table | None:
@@ -339,13 +348,6 @@ def recover(out: Path | str, lock: OutputLock | None = None) -> list[str]:
     except OSError:
         pass
     return rolled
-
-
-def _string_keys(replace_keys: set[tuple], key_columns: tuple[str, ...]) -> list[str] | None:
-    """The keys sorted, for :func:`_may_hold`; None when they cannot be range-checked."""
-    if len(key_columns) != 1 or not all(isinstance(k[0], str) for k in replace_keys):
-        return None
-    return sorted(k[0] for k in replace_keys)
 
 
 def _may_hold(path: Path, keys: list[str] | None, key_column: str) -> bool:
@@ -440,7 +442,6 @@ class StagedWrite:
 
     def write_partitioned(self, dataset: str, table: pa.Table, row_dates: list, days: set, file_stem: str,
                           replace_keys: set[tuple] | None = None,
-                          key_columns: tuple[str, ...] = KEY,
                           batch_stems: set[str] | frozenset[str] = frozenset()) -> None:
         """Write ``dataset/call_date=D/<file_stem>.parquet`` for every day D in ``days``.
 
@@ -455,47 +456,61 @@ class StagedWrite:
         rewritten or removed by their own write, never trimmed here.
         """
         if replace_keys is None:
-            replace_keys = set(zip(*(table.column(k).to_pylist() for k in key_columns)))
-        sorted_keys = _string_keys(replace_keys, key_columns)
+            replace_keys = set(zip(*(table.column(k).to_pylist() for k in KEY)))
         date_array = pa.array(row_dates, type=pa.date32())
         for day in sorted(days):
             part = table.filter(pc.equal(date_array, pa.scalar(day, pa.date32())))
             self.write_table(Path(dataset) / f"call_date={day.isoformat()}" / f"{file_stem}.parquet", part)
+        self.replace_calls(dataset, sorted(k[0] for k in replace_keys), {file_stem}, set(batch_stems))
+
+    def replace_calls(self, dataset: str, keys: list[str], batch_stems: set[str] | frozenset[str],
+                      rewritten_elsewhere: set[str] | frozenset[str] = frozenset()) -> None:
+        """After staging a batch's files of ``dataset``: delete the batch's files of earlier runs
+        that this run did not write again (``batch_stems``: its stems, a file ``<stem>.parquet`` or
+        ``<stem>-s00003.parquet``), and drop the rows of calls ``keys`` (sorted call ids) from every
+        other file. ``rewritten_elsewhere``: stems whose files another write of this run replaces
+        (the batch's other rubrics): left alone here."""
         for existing in sorted((self.out / dataset).glob("call_date=*/*.parquet")):
             relative = existing.relative_to(self.out)
             if relative in self._moves:
                 continue
-            if existing.stem == file_stem:
-                self.delete(relative)  # this batch no longer has calls on that day
+            batch = batch_of(existing.stem)
+            if batch in batch_stems:
+                self.delete(relative)  # this batch no longer has calls there
                 self.touched_days.add(partition_day(existing))
                 continue
-            if existing.stem in batch_stems:
+            if batch in rewritten_elsewhere:
                 continue
-            self._drop_rows(existing, replace_keys, key_columns, sorted_keys)
+            self._drop_rows(existing, keys)
+
+    def adopt(self, relative: Path | str, staged: Path | str) -> None:
+        """A file a worker wrote into this run's staging folder: it moves to ``relative`` on commit."""
+        relative = Path(relative)
+        self._moves[relative] = Path(staged)
+        self._deletes.discard(relative)
 
     def delete_stem(self, dataset: str, file_stem: str) -> None:
         """Remove every day's ``<file_stem>.parquet`` of ``dataset`` (a rubric no call of the batch got this time)."""
-        for existing in sorted((self.out / dataset).glob(f"call_date=*/{file_stem}.parquet")):
+        for existing in sorted((self.out / dataset).glob("call_date=*/*.parquet")):
             relative = existing.relative_to(self.out)
-            if relative not in self._moves:
+            if batch_of(existing.stem) == file_stem and relative not in self._moves:
                 self.delete(relative)
                 self.touched_days.add(partition_day(existing))
 
-    def _drop_rows(self, path: Path, replace_keys: set[tuple], key_columns: tuple[str, ...],
-                   sorted_keys: list[str] | None = None) -> None:
-        if not _may_hold(path, sorted_keys, key_columns[0]):
+    def _drop_rows(self, path: Path, keys: list[str]) -> None:
+        """Drop the rows of calls ``keys`` (sorted) from a stored file; its footer first says whether it can hold any."""
+        if not _may_hold(path, keys, KEY[0]):
             return
-        keys_only = pq.read_table(path, columns=list(key_columns))
-        rows = list(zip(*(keys_only.column(k).to_pylist() for k in key_columns)))
-        keep = [r not in replace_keys for r in rows]
-        if all(keep):
+        stored = pq.read_table(path, columns=list(KEY)).column(KEY[0])
+        drop = pc.is_in(stored, value_set=pa.array(keys, pa.string()))
+        if not pc.any(drop).as_py():
             return
         relative = path.relative_to(self.out)
         self.touched_days.add(partition_day(path))
-        if any(keep):
-            self.write_table(relative, pq.read_table(path).filter(pa.array(keep)))
-        else:
+        if pc.all(drop).as_py():
             self.delete(relative)
+        else:
+            self.write_table(relative, pq.read_table(path).filter(pc.invert(drop)))
 
     def commit(self, manifest: dict) -> None:
         """Journal the plan (the run's manifest with it), then apply it (:func:`_apply`)."""

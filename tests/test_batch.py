@@ -518,11 +518,27 @@ def test_the_changed_input_changes_every_dataset(scored_once, expected_after):
     assert all(before[name] != expected_after[name] for name in before), "precondition of the crash tests"
 
 
-@pytest.mark.parametrize("n", [1, 2, 4, 6, 8])
+def fail_on_write(monkeypatch, n):
+    """Fail the n-th Parquet write of any kind: a whole table (the store), or a shard's appended part."""
+    seen = []
+    for owner, name in ((store.pq, "write_table"), (store.pq.ParquetWriter, "write_table")):
+        original = getattr(owner, name)
+
+        def failing(*args, _original=original, _name=name, **kw):
+            seen.append(_name)
+            if len(seen) == n:
+                raise OSError(f"simulated crash in {_name} #{n}")
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(owner, name, failing)
+    return seen
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 6, 8, 10])
 def test_crash_while_writing_leaves_previous_outputs(scored_once, monkeypatch, default_rubric, n):
     path, out = scored_once
     before, rows = snapshot(out), count_rows(out)
-    fail_on_call(monkeypatch, store.pq, "write_table", n)
+    fail_on_write(monkeypatch, n)
     with pytest.raises(OSError, match="simulated crash"):
         run_batch(path, out, default_rubric)
     assert snapshot(out) == before
@@ -826,3 +842,20 @@ def test_without_an_error_handler_a_scoring_error_names_the_criterion(make_call,
     batch = load_batch(make_call(call_id="X-1"))
     with pytest.raises(scoring.ScoringError, match=r"^jargon: ZeroDivisionError"):
         score_calls(batch.calls, default_rubric)
+
+
+def test_a_call_id_in_two_shards_is_rejected_as_a_duplicate_like_in_one(make_call, default_rubric, tmp_path):
+    for i in range(4):
+        make_call(call_id=f"D-{i}")
+    path = make_call(call_id="D-1", agent_id="A9")  # line 5: the third shard of two lines each
+    out = tmp_path / "out"
+    summary = run_batch(path, out, default_rubric, shard_calls=2)
+    assert (summary.calls_scored, summary.rejected) == (4, 1)
+    assert summary.rejections == [f"{path}, line 5: call_id: duplicate call_id 'D-1', first at {path}, line 2"]
+    calls = read_dataset(out, "calls").to_pylist()
+    assert sorted(c["call_id"] for c in calls) == ["D-0", "D-1", "D-2", "D-3"]
+    assert {c["agent_id"] for c in calls if c["call_id"] == "D-1"} == {"A1001"}  # the first one stays
+    (rejected,) = [json.loads(line) for f in (out / "rejected").glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert json.loads(rejected["record"])["agent_id"] == "A9"  # the record as it stands in the file, to replay
+    assert len(read_dataset(out, "transcripts").filter(pa.compute.equal(
+        read_dataset(out, "transcripts").column("call_id"), "D-1"))) == 2  # the duplicate's rows are gone

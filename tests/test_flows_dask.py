@@ -8,7 +8,7 @@ _ON_DASK = r"""
 import dataclasses, json, sys
 args = json.loads(sys.argv[1])
 from pipelines.flows import run_nightly
-summary = run_nightly(args["input"], args["out"], args["rubric"], dask=args["dask"])
+summary = run_nightly(args["input"], args["out"], args["rubric"], dask=args["dask"], shard_calls=4)
 print("SUMMARY " + json.dumps(dataclasses.asdict(summary), default=str, ensure_ascii=False))
 """
 
@@ -35,3 +35,5 @@ def test_a_dask_cluster_scores_the_night_like_one_machine(tmp_path, prefect_home
                             prefect_home=prefect_home)
     assert on_dask["calls_scored"] == alone["calls_scored"] == 12
     assert scorecard_rows(tmp_path / "dask") == scorecard_rows(tmp_path / "alone")
+    # three shards of four calls, each a task whose worker wrote its own part files
+    assert len(list((tmp_path / "dask" / "calls").rglob("*.parquet"))) == 3

@@ -1,60 +1,80 @@
-"""Scoring in worker processes: the same scorecards as one process, bad calls rejected, a dead worker's chunk once more."""
+"""Shards scored in worker processes: the same scorecards as one process, a dead worker's shard once more."""
 import pytest
 
-from scorers.batch import load_batch, score_batch_calls, score_calls
-from scorers.parallel import FAULT_ENV, RubricSpec, chunks, score_in_workers
+from scorers.batch import open_night, run_batch, score_shards
+from scorers.parallel import FAULT_ENV, RubricSpec
 from scorers.routing import Router, load_routing
+from scorers.store import read_dataset
 
 
 def night(make_call, n=24):
     for i in range(n):
-        make_call(call_id=f"P-{i:03d}", agent_id=f"A{i % 3}",
-                  utterances=[("agent", "您好,请问有什么可以帮您?"), ("customer", "我想买理财"),
-                              ("agent", "这款产品保本保息,稳赚不赔" if i % 5 == 0 else "好的,我帮您查一下")])
-    return load_batch(make_call.path())
+        path = make_call(call_id=f"P-{i:03d}", agent_id=f"A{i % 3}",
+                         utterances=[("agent", "您好,请问有什么可以帮您?"), ("customer", "我想买理财"),
+                                     ("agent", "这款产品保本保息,稳赚不赔" if i % 5 == 0 else "好的,我帮您查一下")])
+    return path
 
 
-def summary(scored):
-    return [(s.call.call_id, s.rubric_id, s.total_score, s.vetoed,
-             sorted((f.criterion, f.outcome, f.utterance_index) for f in s.findings)) for s in scored]
+def scorecards(out):
+    calls = sorted((r["call_id"], r["total_score"], r["vetoed"]) for r in read_dataset(out, "calls").to_pylist())
+    findings = sorted((r["finding_id"], r["criterion"], r["outcome"], r["evidence"])
+                      for r in read_dataset(out, "findings").to_pylist())
+    agents = sorted((r["agent_id"], r["n_calls"], r["mean_score"]) for r in read_dataset(out, "agents").to_pylist())
+    return calls, findings, agents
 
 
-def test_workers_score_like_one_process_in_the_input_order(make_call, default_rubric, default_rubric_path):
-    batch = night(make_call)
-    alone = score_calls(batch.calls, default_rubric)
-    scored, rejections = score_in_workers(batch.calls, RubricSpec(rubric_path=str(default_rubric_path)), 2,
-                                          chunk_size=5)
-    assert rejections == [] and summary(scored) == summary(alone)
-    assert all(a is b for a, b in zip((s.call for s in scored), batch.calls))  # the parent's own calls
+def test_workers_score_like_one_process(make_call, default_rubric, tmp_path):
+    path = night(make_call)
+    alone = run_batch(path, tmp_path / "alone", default_rubric, workers=1)
+    pooled = run_batch(path, tmp_path / "pooled", default_rubric, workers=2, shard_calls=5)
+    assert (pooled.calls_scored, pooled.violations, pooled.rejections) == \
+        (alone.calls_scored, alone.violations, alone.rejections)
+    assert scorecards(tmp_path / "pooled") == scorecards(tmp_path / "alone")
+    # five shards, each its own part files; the single process wrote one shard
+    assert len(list((tmp_path / "pooled" / "calls").rglob("*.parquet"))) == 5
+    assert len(list((tmp_path / "alone" / "calls").rglob("*.parquet"))) == 1
 
 
-def test_a_worker_that_dies_has_its_chunk_scored_again_once(make_call, default_rubric_path, tmp_path, monkeypatch):
-    batch = night(make_call)
+def test_shard_results_come_back_in_shard_order(make_call, default_rubric, tmp_path):
+    path = night(make_call, 12)
+    n = open_night(path, tmp_path / "out", default_rubric, workers=2, shard_calls=4)
+    try:
+        results = score_shards(n, workers=2)
+    finally:
+        n.writer.abort()
+    assert [r.index for r in results] == [0, 1, 2]
+    assert [r.call_ids.to_pylist() for r in results] == [[f"P-{i:03d}" for i in range(k, k + 4)] for k in (0, 4, 8)]
+
+
+def test_a_worker_that_dies_has_its_shard_scored_again_once(make_call, default_rubric, tmp_path, monkeypatch):
+    path = night(make_call)
     flag = tmp_path / "killed"
     monkeypatch.setenv(FAULT_ENV, f"P-007:{flag}")  # the worker scoring P-007 exits, the first time only
-    scored, _ = score_in_workers(batch.calls, RubricSpec(rubric_path=str(default_rubric_path)), 2, chunk_size=5)
+    summary = run_batch(path, tmp_path / "out", default_rubric, workers=2, shard_calls=5)
     assert flag.exists()
-    assert [s.call.call_id for s in scored] == [c.call_id for c in batch.calls]  # nothing lost, nothing twice
+    ids = read_dataset(tmp_path / "out", "calls").column("call_id").to_pylist()
+    assert sorted(ids) == [f"P-{i:03d}" for i in range(24)]  # nothing lost, nothing twice
+    assert summary.calls_scored == 24
+    transcripts = read_dataset(tmp_path / "out", "transcripts").column("call_id").to_pylist()
+    assert len(transcripts) == 24 * 3  # the dead try's part files were not kept beside the rerun's
 
 
-def test_a_chunk_that_kills_a_worker_twice_fails_the_night(make_call, default_rubric_path, tmp_path, monkeypatch):
-    batch = night(make_call, 6)
+def test_a_shard_that_kills_a_worker_twice_fails_the_night(make_call, default_rubric, tmp_path, monkeypatch):
+    path = night(make_call, 6)
     monkeypatch.setenv(FAULT_ENV, "P-002:always")  # the worker scoring P-002 exits every time
-    with pytest.raises(RuntimeError, match="died twice on chunk 0"):
-        score_in_workers(batch.calls, RubricSpec(rubric_path=str(default_rubric_path)), 2, chunk_size=3)
+    with pytest.raises(RuntimeError, match="died twice on shard 0"):
+        run_batch(path, tmp_path / "out", default_rubric, workers=2, shard_calls=3)
+    assert read_dataset(tmp_path / "out", "calls") is None  # nothing of the night is visible
 
 
-def test_batches_over_one_chunk_use_the_workers(make_call, default_rubric, monkeypatch):
+def test_one_shard_is_scored_in_this_process(make_call, default_rubric, tmp_path, monkeypatch):
     import scorers.parallel as parallel
 
-    batch = night(make_call, 3)
+    path = night(make_call, 3)
     seen = []
-    monkeypatch.setattr(parallel, "CHUNK_CALLS", 2)
-    monkeypatch.setattr(parallel, "score_in_workers", lambda calls, spec, workers, **k: seen.append(workers) or ([], []))
-    score_batch_calls(batch, default_rubric, workers=2)
-    assert seen == [2]
-    score_batch_calls(batch, default_rubric, workers=1)
-    assert seen == [2]
+    monkeypatch.setattr(parallel, "score_shards_in_workers", lambda tasks, spec, workers, **k: seen.append(workers))
+    run_batch(path, tmp_path / "out", default_rubric, workers=2)  # 3 calls: one shard
+    assert seen == []
 
 
 def test_spec_names_the_routing_file_or_the_one_rubric(default_rubric, default_rubric_path):
@@ -62,8 +82,3 @@ def test_spec_names_the_routing_file_or_the_one_rubric(default_rubric, default_r
     assert RubricSpec.of(routing) == RubricSpec(routing_path=str(routing.path))
     assert RubricSpec.of(default_rubric).rubric_path == str(default_rubric.path)
     assert RubricSpec.of(Router.single(default_rubric)).rubric_path == str(default_rubric.path)
-
-
-def test_chunks_cover_the_stream_in_order():
-    assert [list(c) for c in chunks(iter(range(7)), 3)] == [[0, 1, 2], [3, 4, 5], [6]]
-    assert list(chunks(iter([]), 3)) == []

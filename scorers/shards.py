@@ -1,0 +1,222 @@
+"""The night cut into shards that a worker reads on its own, block by block.
+
+A bank's night is up to a million calls (about 4 GB of JSONL). Reading it whole
+before scoring held every call in memory; instead :func:`plan_shards` cuts each
+JSONL file into byte ranges at line ends (a *shard*, a few thousand calls), and
+a worker reads its shard in blocks of :data:`BLOCK_LINES` lines
+(:func:`read_shard`), so memory follows the block, not the night. Only the
+planner reads the whole file, once, counting line ends (no decoding, no JSON),
+so every shard knows the number of its first line and rejections name the line
+of the file, as a whole-file read would.
+
+Cutting at ``b"\\n"`` is safe in UTF-8, GBK and GB18030 (that byte is never part
+of a multi-byte character there). A file that starts with a UTF-16 or UTF-32
+byte-order mark, and every CSV or Parquet file (a call's utterance rows may be
+anywhere in it), is one shard read whole, as before.
+
+Each block is decoded on its own (:func:`scorers.encoding.decode`): a GBK file
+is read as GBK block by block, with the same notice; a block that is in no
+encoding callqa reads is one rejection naming its lines.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from scorers.call import Call  # noqa: F401 (Block)
+from scorers.encoding import NotUtf8, decode
+from scorers.ingest import Rejection, build_calls, file_records, printable, read_jsonl
+
+BLOCK_LINES = 1_000  # lines decoded, parsed and scored together: what bounds a worker's memory
+SHARD_MIN_LINES = 2_000  # below this a shard's fixed cost (files, a task) outweighs spreading it
+SHARD_MAX_LINES = 25_000  # above this a dead worker's rerun, and the tail of the night, cost too much
+SHARDS_PER_WORKER = 4  # enough shards that workers finish together
+_READ = 1 << 23  # bytes the planner reads at a time
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Lines ``first_line``.. of ``path`` between bytes ``start`` and ``end``; ``end`` -1: the whole file."""
+
+    index: int
+    path: str
+    start: int = 0
+    end: int = -1
+    first_line: int = 1
+    lines: int = 0  # lines in the range (0 when not counted: a file read whole)
+
+    @property
+    def whole(self) -> bool:
+        return self.end < 0
+
+    @property
+    def name(self) -> str:
+        """What this shard's part files are called after: ``<batch stem>-s00003.parquet``."""
+        return f"s{self.index:05d}"
+
+    @property
+    def source(self) -> str:
+        return printable(self.path)
+
+
+def _splittable(path: Path) -> bool:
+    if path.suffix.lower() != ".jsonl":
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return not head.startswith(_WIDE_BOMS)
+
+
+def line_starts(path: Path, every: int) -> tuple[list[int], int]:
+    """(byte offsets of lines 1, 1 + every, 1 + 2·every, ..., the file's size as the last), the line count."""
+    starts, line, offset, mark = [0], 0, 0, every
+    last = b"\n"
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_READ)
+            if not chunk:
+                break
+            n = chunk.count(b"\n")
+            at = 0
+            while line + n >= mark:  # the newline ending line number `mark` is in this chunk
+                for _ in range(mark - line):
+                    at = chunk.index(b"\n", at) + 1
+                n -= mark - line
+                line = mark
+                starts.append(offset + at)
+                mark += every
+            line += n
+            offset += len(chunk)
+            last = chunk[-1:]
+    total = line + (last != b"\n")  # a last line without its newline is a line too
+    if starts[-1] != offset:
+        starts.append(offset)
+    return starts, total
+
+
+def plan_shards(files: list[Path], workers: int = 1, shard_lines: int | None = None) -> list[Shard]:
+    """The shards of ``files``: JSONL cut at line ends into about ``SHARDS_PER_WORKER × workers``
+    shards (within SHARD_MIN_LINES..SHARD_MAX_LINES lines each; ``shard_lines`` sets the size
+    instead), every other file whole."""
+    every = min(BLOCK_LINES, shard_lines) if shard_lines else BLOCK_LINES
+    counted: list[tuple[Path, list[int], int] | Path] = []
+    for path in files:
+        try:
+            if _splittable(path):
+                starts, total = line_starts(path, every)
+                counted.append((path, starts, total))
+                continue
+        except OSError:
+            pass  # read (and rejected, by name) when its shard is read
+        counted.append(path)
+    if shard_lines:
+        steps = max(1, shard_lines // every)
+    else:
+        total = sum(item[2] for item in counted if isinstance(item, tuple))
+        per_shard = SHARD_MAX_LINES if workers <= 1 else math.ceil(total / (SHARDS_PER_WORKER * workers))
+        steps = max(1, min(SHARD_MAX_LINES, max(SHARD_MIN_LINES, per_shard)) // every)
+    shards: list[Shard] = []
+    for item in counted:
+        if not isinstance(item, tuple):
+            shards.append(Shard(len(shards), str(item)))
+            continue
+        path, starts, lines = item
+        for b in range(0, max(1, len(starts) - 1), steps):
+            first, last = b, min(b + steps, len(starts) - 1)
+            shards.append(Shard(len(shards), str(path), starts[first], starts[last], first * every + 1,
+                                min(lines, last * every) - first * every))
+    return shards
+
+
+Block = list[tuple[str, "Call | Rejection"]]  # (location, the call or why its record was rejected)
+Records = list[tuple[str, str, Any]]  # (location, the record as read, the parsed record or a RecordError)
+
+
+def read_shard(shard: Shard, seen: dict[str, str], notices: list[str]) -> Iterator[Block]:
+    """The shard's calls (or rejections, in their place) in blocks of about BLOCK_LINES records.
+
+    ``seen``: call ids read so far in this shard (duplicates across shards are the caller's to
+    find). ``notices``: what the run summary should say about the file (another encoding)."""
+    source = shard.source
+    for records in _record_blocks(shard, notices):
+        if isinstance(records, Rejection):
+            yield [(records.location, records)]
+        else:
+            yield list(build_calls(records, source, seen))
+
+
+def record_at(shard: Shard, location: str) -> str:
+    """The record at ``location`` of the shard as it stands in the file (what ``rejected/`` keeps),
+    or "" when it is gone. For the rare record rejected after its shard was scored: a duplicate
+    of a call in another shard."""
+    for records in _record_blocks(shard, []):
+        if not isinstance(records, Rejection):
+            for where, raw, _ in records:
+                if where == location:
+                    return raw
+    return ""
+
+
+def _record_blocks(shard: Shard, notices: list[str]) -> Iterator[Records | Rejection]:
+    """The shard's records in blocks, or a Rejection for a file or block that cannot be read."""
+    source = shard.source
+    if shard.whole:
+        yield from _whole_file(Path(shard.path), source, notices)
+        return
+    try:
+        with open(shard.path, "rb") as f:
+            f.seek(shard.start)
+            line, position = shard.first_line, shard.start
+            while position < shard.end:
+                lines = []
+                while position < shard.end and len(lines) < BLOCK_LINES:
+                    raw = f.readline()
+                    if not raw:
+                        break
+                    lines.append(raw)
+                    position += len(raw)
+                if not lines:
+                    break
+                yield _decoded_block(b"".join(lines), line, len(lines), shard, notices)
+                line += len(lines)
+    except OSError as err:
+        yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
+
+
+def _decoded_block(data: bytes, first_line: int, count: int, shard: Shard, notices: list[str]) -> Records | Rejection:
+    try:
+        decoded = decode(data)
+    except NotUtf8 as err:
+        whole = shard.start == 0 and first_line == 1 and len(data) == shard.end
+        location = "(file)" if whole else f"lines {first_line}-{first_line + count - 1}"
+        return Rejection(shard.source, location, "", "(file)", str(err), "")
+    if decoded.notice:
+        _notice(notices, f"{shard.source}: {decoded.notice}")
+    text = decoded.text[:-1] if decoded.text.endswith("\n") else decoded.text
+    return list(read_jsonl(text, first_line))
+
+
+def _whole_file(path: Path, source: str, notices: list[str]) -> Iterator[Records | Rejection]:
+    file_notices: list[str] = []
+    try:
+        records = file_records(path, source, file_notices)
+    except NotUtf8 as err:
+        yield Rejection(source, "(file)", "", "(file)", str(err), "")
+        return
+    except (OSError, UnicodeError, ValueError, csv.Error) as err:
+        yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
+        return
+    for notice in file_notices:
+        _notice(notices, notice)
+    for start in range(0, len(records), BLOCK_LINES):
+        yield records[start:start + BLOCK_LINES]
+
+
+def _notice(notices: list[str], notice: str) -> None:
+    if notice not in notices:
+        notices.append(notice)
