@@ -264,6 +264,9 @@ def _edges(text: str, runs: list[NumberRun]) -> tuple[NumberRun | None, NumberRu
     return lead, trail
 
 
+_NO_EDGES = (None, None)
+
+
 def _next_turn(speakers: Sequence[str], i: int, has_digits: list[bool]) -> int | None:
     """The same speaker's next utterance, if only digit-free turns of the other side come between."""
     for j in range(i + 1, min(len(speakers), i + SPLIT_MAX_BETWEEN + 2)):
@@ -286,9 +289,9 @@ def split_numbers(utterances: Sequence[tuple[str, str]]) -> list[SplitNumber]:
     return list(_call_numbers(tuple(utterances))[0])
 
 
-def _split_numbers(utterances: Sequence[tuple[str, str]], runs: list[list[NumberRun]]) -> list[SplitNumber]:
+def _split_numbers(utterances: Sequence[tuple[str, str]], runs: Sequence[Sequence[NumberRun]]) -> list[SplitNumber]:
     speakers = [speaker for speaker, _ in utterances]
-    edges = [_edges(text, r) for (_, text), r in zip(utterances, runs)]
+    edges = [_edges(text, r) if r else _NO_EDGES for (_, text), r in zip(utterances, runs)]
     has_digits = [bool(r) for r in runs]
     links = {}
     for i, (_, trail) in enumerate(edges):
@@ -344,7 +347,7 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
 def _call_numbers(utterances: tuple[tuple[str, str], ...]) -> tuple[tuple[SplitNumber, ...], tuple[str, ...]]:
     """(numbers split over turns, each utterance masked) of one call: worked out once for both
     :func:`split_numbers` and :func:`mask_utterances` (the leak scorer asks for both, for the same turns)."""
-    runs = [find_runs(text, min_digits=1) for _, text in utterances]
+    runs = [_all_runs(text) for _, text in utterances]  # every run has a digit: find_runs(text, 1)
     split = _split_numbers(utterances, runs)
     spans: list[list[tuple[int, int, int, int]]] = [
         [(r.start, r.end, 0, len(r.digits)) for r in turn if len(r.digits) >= MASK_FROM_DIGITS] for turn in runs]

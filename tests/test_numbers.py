@@ -428,3 +428,16 @@ def test_runs_on_the_text_are_the_runs_on_its_digits():
               "身份证11010519491231002X号", "卡号6222 0210 0123 4567 896x", "电话是010-67498258,13699120196"]
     for text in texts:
         assert runs(text, min_digits=1) == _runs_the_old_way(text), text
+
+
+def test_every_run_has_a_digit():
+    """_call_numbers reads _all_runs for find_runs(text, min_digits=1): the same only if no run is empty."""
+    import random
+
+    from scorers.numbers import _all_runs
+
+    rng = random.Random(5)
+    alphabet = "0123456789一二两幺洞 -—/.,，、xX叉年月日-12"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert all(run.digits for run in _all_runs(text)), text
