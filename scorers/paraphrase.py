@@ -12,10 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorers.call import Call
-from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set, string_list
+from scorers.config import ConfigError, PatternSet, load_yaml, normalize_pattern, pattern_set, string_list
 from scorers.finding import MET, Finding
 from scorers.normalize import normalize
 from scorers.numbers import find_runs, mask_text
+from scorers.prefilter import Prefilter
 from scorers.segment import words, words_where
 
 # Characters that carry no content; a character pair containing one is not content.
@@ -38,6 +39,8 @@ class ParaphraseScorer:
         self.strong_cues = strong_cues
         self.checks = checks
         self.not_paraphrase = not_paraphrase
+        # one Aho-Corasick pass tells whether an agent utterance may hold a check or a strong cue
+        self._may_check = Prefilter(normalize_pattern(p) for p in checks.patterns + strong_cues.patterns)
         self.stopwords = stopwords
         self.min_overlap_with_cue = min_overlap_with_cue
         self.min_overlap_without_cue = min_overlap_without_cue
@@ -86,8 +89,8 @@ class ParaphraseScorer:
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         for i, u in enumerate(call.utterances):
-            if u.is_customer:
-                continue
+            if u.is_customer or not self._may_check.may_match(u.norm):
+                continue  # (the words of a check in norm.rstrip() are in norm too)
             check = self.checks.search(u.norm.rstrip())
             strong = self.strong_cues.search(u.norm)
             if not (check or strong):
