@@ -343,7 +343,7 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
     return list(_call_numbers(tuple(utterances))[1])
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=4096)  # a chunk of calls: scoring, then its findings and transcripts, ask for each call
 def _call_numbers(utterances: tuple[tuple[str, str], ...]) -> tuple[tuple[SplitNumber, ...], tuple[str, ...]]:
     """(numbers split over turns, each utterance masked) of one call: worked out once for both
     :func:`split_numbers` and :func:`mask_utterances` (the leak scorer asks for both, for the same turns)."""
