@@ -73,7 +73,8 @@ def main() -> None:
           f"model: {rubric.model_name or 'none (rules only)'}")
     print(f"rubric load      {t1 - t0:6.2f} s  (lexicons, jieba dictionary)")
     print(f"load + validate  {t2 - t1:6.2f} s  {n / (t2 - t1):8.0f} calls/s  (JSON, normalisation)")
-    print(f"score            {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s")
+    print(f"score            {t3 - t2:6.2f} s  {n / (t3 - t2):8.0f} calls/s  {utterances / (t3 - t2):8.0f} utterances/s"
+          f"  {1000 * (t3 - t2) / n:.3f} ms/call")
     print(f"end to end       {t4 - t3:6.2f} s  {n / (t4 - t3):8.0f} calls/s  (run_batch: read, score, write "
           "and agents, streamed shard by shard, one process)")
     print(f"peak memory      {peak_mib:6.0f} MiB (max RSS)")

@@ -23,10 +23,11 @@ import re
 from pathlib import Path
 
 from scorers.call import Call
-from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set
+from scorers.config import ConfigError, PatternSet, load_yaml, normalize_pattern, pattern_set
 from scorers.finding import VIOLATION, Finding
 from scorers.numbers import classify, find_runs, mask_utterances, split_numbers
 from scorers.over_promise import CLAUSE
+from scorers.prefilter import Prefilter
 
 NUMBER_KINDS = {"card": "银行卡号", "id": "身份证号", "mobile": "手机号"}
 SOLICIT_REACH = 2
@@ -62,6 +63,9 @@ class InfoLeakScorer:
         self.refusals = refusals
         self.caller_account = caller_account
         self.general_terms = general_terms
+        # one Aho-Corasick pass tells whether an agent utterance may name a secret or a third party
+        self._may_ask_or_refer = Prefilter(normalize_pattern(p)
+                                           for p in secrets.patterns + third_party_reference.patterns)
 
     @classmethod
     def from_file(cls, path: Path) -> "InfoLeakScorer":
@@ -142,16 +146,17 @@ class InfoLeakScorer:
                 continue
             agent_turn += 1
             hit = None
+            may = self._may_ask_or_refer.may_match(u.norm)  # False: no secret and no third-party reference
             if number := self.full_number(u.norm):
                 start, end, kind = number
                 hit = (start, end, "info_leak.full_number", f"坐席说出完整{NUMBER_KINDS[kind]}", 0.95)
-            elif span := self.solicits(u.norm):
+            elif may and (span := self.solicits(u.norm)):
                 last_solicit = agent_turn
                 hit = (*span, "info_leak.solicit_secret", "坐席索要密码/验证码/安全码", 0.9)
             elif agent_turn - last_solicit <= SOLICIT_REACH and (m := self.presses_again(call, i, u.norm)):
                 last_solicit = agent_turn
                 hit = (m.start(), m.end(), "info_leak.solicit_secret", "坐席再次催要密码/验证码", 0.8)
-            elif ((third_party or self.third_party_reference.search(u.norm))
+            elif ((third_party or (may and self.third_party_reference.search(u.norm)))
                   and (span := self.discloses_account(u.norm))):
                 hit = (*span, "info_leak.third_party", "向非本人透露账户信息", 0.75)
             if hit:

@@ -40,9 +40,18 @@ class JargonScorer:
         self.next_utterance_openers = next_utterance_openers
         self.explain_window = explain_window
         self.next_utterance_window = next_utterance_window
+        self._names: dict[str, str] = {}
         self._cue = _literal_alternation(explanation_cues)
         self._opener = re.compile(r"(嗯|哦|噢|对|好|是)?[,.!?;:]?(?:" + _literal_alternation(
             next_utterance_openers + explanation_cues).pattern + ")")
+
+    def _normalized(self, name: str) -> str:
+        """``normalize(name)``, worked out once per term name."""
+        try:
+            return self._names[name]
+        except KeyError:
+            value = self._names[name] = normalize(name)
+            return value
 
     @classmethod
     def from_file(cls, path: Path, **params) -> "JargonScorer":
@@ -51,16 +60,18 @@ class JargonScorer:
         add_user_words(s for s in matcher.spellings() if not s.isascii())
         return cls(matcher, lexicon.explanation_cues + ["("], lexicon.next_utterance_openers, **params)
 
-    def is_whole_word(self, norm: str, hit: TermHit) -> bool:
+    def is_whole_word(self, norm: str, hit: TermHit, spans: list[tuple[str, int, int]] | None = None) -> bool:
         """The hit starts a word and ends one, or starts a compound that begins with it (授信额度).
 
-        So 往账 does not fire in 往|账户, nor 展期 in 发展|期间.
+        So 往账 does not fire in 往|账户, nor 展期 in 发展|期间. ``spans``: ``tokens(norm)``, when
+        already at hand (one utterance's hits share them).
         """
         if hit.surface.isascii():
             before = norm[hit.start - 1] if hit.start else ""
             after = norm[hit.end] if hit.end < len(norm) else ""
             return not (_LATIN.match(before) or _LATIN.match(after))
-        spans = tokens(norm)
+        if spans is None:
+            spans = tokens(norm)
         if not any(start == hit.start for _w, start, _e in spans):
             return False
         if any(end == hit.end for _w, _s, end in spans):
@@ -95,18 +106,28 @@ class JargonScorer:
             if u.is_customer:
                 customer_said.append(u.norm)
                 continue
+            hits = self.matcher.find(u.norm)
+            if not hits:
+                continue
             candidates = []
-            for hit in self.matcher.find(u.norm):
+            spans = None  # jieba's tokens of this utterance, once, when a Chinese term needs them
+            for hit in hits:
                 name = hit.term.term
                 if name in explained or any(s in said for said in customer_said
-                                            for s in (hit.surface, normalize(name))):
+                                            for s in (hit.surface, self._normalized(name))):
                     continue
-                if any(c.term is hit.term for c in candidates) or not self.is_whole_word(u.norm, hit):
+                if any(c.term is hit.term for c in candidates):
+                    continue
+                if spans is None and not hit.surface.isascii():
+                    spans = tokens(u.norm)
+                if not self.is_whole_word(u.norm, hit, spans):
                     continue
                 if self.explained_here(u.norm, hit):
                     explained.add(name)
                     continue
                 candidates.append(hit)
+            if not candidates:
+                continue
             nxt = call.next_agent_indexes(i, 1)
             unexplained = []
             for hit in candidates:

@@ -7,6 +7,7 @@ over the text, whatever the size of the lexicon.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -31,6 +32,9 @@ class TermHit:
     term: Term
 
 
+_START_LONGEST_FIRST = itemgetter(0, 1)  # start, then the longest hit first
+
+
 class TermMatcher:
     def __init__(self, terms: list[Term]):
         self.terms = terms
@@ -50,14 +54,16 @@ class TermMatcher:
         """Every hit, longest first where hits overlap, in text order."""
         if not self.terms:
             return []
-        hits = [TermHit(end + 1 - len(key), end + 1, key, term)
-                for end, (key, term) in self._automaton.iter(norm)]
-        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        # (start, -length, end, value): sorted like the hits, TermHits made only for the ones kept
+        found = [(end + 1 - len(value[0]), -len(value[0]), end + 1, value) for end, value in self._automaton.iter(norm)]
+        if not found:
+            return []
+        found.sort(key=_START_LONGEST_FIRST)  # stable, as before: ties keep automaton order
         kept, last_end = [], -1
-        for hit in hits:
-            if hit.start >= last_end:
-                kept.append(hit)
-                last_end = hit.end
+        for start, _, end, (key, term) in found:
+            if start >= last_end:
+                kept.append(TermHit(start, end, key, term))
+                last_end = end
         return kept
 
 

@@ -9,6 +9,7 @@ character by character, which always is.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import opencc
@@ -30,6 +31,15 @@ FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 FULL_WIDTH[0x3000] = 0x20  # ideographic space
 # ASCII-only lower-casing: str.lower() turns some letters (İ) into two characters
 _LOWER_ASCII = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+# str.translate with a mapping looks up every character of a Chinese text, most of them in
+# vain: the few full-width characters and capitals are found by a regex and replaced alone.
+_FULL_WIDTH_CHAR = re.compile("[\uff01-\uff5e\u3000]")
+_HALF_WIDTH = {chr(code): chr(to) for code, to in FULL_WIDTH.items()}
+_UPPER_ASCII = re.compile("[A-Z]")
+
+
+def _half_width(m: re.Match) -> str:
+    return _HALF_WIDTH[m.group()]
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +77,11 @@ def normalize(text: str) -> str:
     >>> normalize("您先別著急，LPR")
     '您先别着急,lpr'
     """
-    out = to_simplified(text.translate(FULL_WIDTH)).translate(_LOWER_ASCII)
+    if _FULL_WIDTH_CHAR.search(text) is not None:
+        text = _FULL_WIDTH_CHAR.sub(_half_width, text)  # text.translate(FULL_WIDTH), one for one
+    out = to_simplified(text)
+    if _UPPER_ASCII.search(out) is not None:
+        out = out.translate(_LOWER_ASCII)
     for variant, standard in _VARIANTS.items():
         if variant in out:
             out = out.replace(variant, standard)

@@ -46,6 +46,35 @@ _MARK = r"(?:[-\u2010-\u2015]{1,2}|[/.,、])"
 _SEP = rf"(?:{_SPACE}{{0,2}}{_MARK}{_SPACE}{{0,2}}|{_SPACE}{{0,3}})"
 # A run of digits, separators allowed between them, an optional trailing X (the ID check character).
 _RUN = re.compile(rf"(?<![0-9])[0-9](?:{_SEP}[0-9])*(?:{_SPACE}{{0,2}}[-\u2010-\u2015]?{_SPACE}{{0,2}}[xX叉](?![a-zA-Z]))?(?![0-9])")
+
+# The same run, matched on the text as it is (not on digit_text(text)): each character class of
+# _RUN widened to every character that digit_text maps into it (０-９ and 一 幺 洞 … for [0-9], ，
+# for ",", ｘ for x …), and its leading look-behind moved behind the first digit (the same test,
+# but the regex engine can then skip ahead to the next digit character instead of trying everywhere). digit_text maps one character to one, so a match here has the span of
+# the match of _RUN in digit_text(text), and mapping only the matched run costs far less than
+# mapping the whole utterance (tests/test_numbers.py checks every character against _RUN's classes).
+
+
+def _preimage(chars: str) -> str:
+    """``chars`` and every character digit_text maps to one of them, as the body of a character class."""
+    wanted = set(chars)
+    found = sorted(wanted | {ch for ch in SPOKEN_DIGITS_FROM if SPOKEN_DIGITS_FROM[ch] in wanted})
+    return "".join(re.escape(ch) for ch in found)
+
+
+SPOKEN_DIGITS_FROM = {chr(code): chr(to) if isinstance(to, int) else to for code, to in SPOKEN_DIGITS.items()}
+_D = f"[{_preimage('0123456789')}]"
+_DASH = f"[{_preimage('-')}\u2010-\u2015]"
+_PUNCT = f"[{_preimage('/.,、')}]"
+_X = f"[{_preimage('xX叉')}]"
+_LATIN = f"[{_preimage('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')}]"
+_SEP_RAW = rf"(?:{_SPACE}{{0,2}}(?:{_DASH}{{1,2}}|{_PUNCT}){_SPACE}{{0,2}}|{_SPACE}{{0,3}})"
+_RUN_RAW = re.compile(rf"{_D}(?<!{_D}{_D})(?:{_SEP_RAW}{_D})*(?:{_SPACE}{{0,2}}{_DASH}?{_SPACE}{{0,2}}{_X}(?!{_LATIN}))?"
+                      rf"(?!{_D})")
+# Each class of _RUN_RAW and the class of _RUN it stands for (tests/test_numbers.py checks every character).
+RAW_CLASSES = {"[0-9]": _D, "[-\u2010-\u2015]": _DASH, "[/.,、]": _PUNCT, "[xX叉]": _X, "[a-zA-Z]": _LATIN,
+               _SPACE: _SPACE}
+_ANY_DIGIT = re.compile(_D)  # a quick look: most utterances have no digit at all
 _DIGIT = re.compile(r"[0-9xX叉]")
 _CHECK_CHARACTER = re.compile(rf"{_SPACE}*[-\u2010-\u2015]?{_SPACE}*[xX叉]$")
 # A comma, 、, slash or dot between two long digit groups separates two numbers ("59683353,67862009"
@@ -118,12 +147,18 @@ def find_runs(text: str, min_digits: int = MASK_FROM_DIGITS) -> list[NumberRun]:
 @lru_cache(maxsize=8192)
 def _all_runs(text: str) -> tuple[NumberRun, ...]:
     """Every digit run of ``text``; cached, as each scorer masks the utterances it cites."""
+    first = _ANY_DIGIT.search(text)
+    if first is None:
+        return ()
     runs = []
-    mapped = digit_text(text)
-    for m in _RUN.finditer(mapped):
-        offset, run = m.start(), m.group()
-        if len(run) == 1:  # a lone digit (the 一 of 一下): the common case, nothing to split
-            runs.append(NumberRun(offset, offset + 1, run))
+    for m in _RUN_RAW.finditer(text, first.start()):
+        offset, end = m.span()
+        if end - offset == 1:  # a lone digit (the 一 of 一下): the common case, nothing to split
+            runs.append(_lone_digit(offset, text[offset]))
+            continue
+        run = m.group().translate(SPOKEN_DIGITS)  # the run _RUN finds in digit_text(text)
+        if run.isdigit():  # digits alone (no separator, no X): no date, no money, one number
+            runs.append(NumberRun(offset, end, run))
             continue
         if date_prefix := _DATE_PREFIX.match(run):
             offset, run = offset + date_prefix.end(), run[date_prefix.end():]
@@ -137,6 +172,12 @@ def _all_runs(text: str) -> tuple[NumberRun, ...]:
                 digits = _digits_of(run[start:end])
             runs.append(NumberRun(offset + start, offset + end, digits))
     return tuple(runs)
+
+
+@lru_cache(maxsize=4096)
+def _lone_digit(offset: int, char: str) -> NumberRun:
+    """The run of one digit character at ``offset`` (runs are immutable: one object serves every text)."""
+    return NumberRun(offset, offset + 1, char.translate(SPOKEN_DIGITS))
 
 
 def _kept(n: int) -> tuple[int, int]:
@@ -215,10 +256,15 @@ def _edges(text: str, runs: list[NumberRun]) -> tuple[NumberRun | None, NumberRu
     """The digit run that opens ``text`` (after fillers) and the one that closes it (before fillers)."""
     if not runs:
         return None, None
-    mapped = digit_text(text)  # the same length as text: the runs' offsets hold
-    lead = runs[0] if _LEAD.fullmatch(mapped[:runs[0].start]) else None
-    trail = runs[-1] if _TRAIL.fullmatch(mapped[runs[-1].end:]) else None
+    # On the text itself, not digit_text(text): no filler holds a character digit_text maps, none
+    # is mapped into one, and a mapped character is [\W_] exactly when its image is (tests check
+    # every character), so the fillers match the same in both.
+    lead = runs[0] if _LEAD.fullmatch(text, 0, runs[0].start) else None
+    trail = runs[-1] if _TRAIL.fullmatch(text, runs[-1].end) else None
     return lead, trail
+
+
+_NO_EDGES = (None, None)
 
 
 def _next_turn(speakers: Sequence[str], i: int, has_digits: list[bool]) -> int | None:
@@ -240,12 +286,12 @@ def split_numbers(utterances: Sequence[tuple[str, str]]) -> list[SplitNumber]:
     real birth date, a mobile 1[3-9]x with 11 digits — and no part is a full number alone
     (that one is found within its own utterance).
     """
-    return _split_numbers(utterances, [find_runs(text, min_digits=1) for _, text in utterances])
+    return list(_call_numbers(tuple(utterances))[0])
 
 
-def _split_numbers(utterances: Sequence[tuple[str, str]], runs: list[list[NumberRun]]) -> list[SplitNumber]:
+def _split_numbers(utterances: Sequence[tuple[str, str]], runs: Sequence[Sequence[NumberRun]]) -> list[SplitNumber]:
     speakers = [speaker for speaker, _ in utterances]
-    edges = [_edges(text, r) for (_, text), r in zip(utterances, runs)]
+    edges = [_edges(text, r) if r else _NO_EDGES for (_, text), r in zip(utterances, runs)]
     has_digits = [bool(r) for r in runs]
     links = {}
     for i, (_, trail) in enumerate(edges):
@@ -294,20 +340,23 @@ def mask_utterances(utterances: Sequence[tuple[str, str]]) -> list[str]:
     "13800" … "138000" becomes "138**" … "**8000", never two readable halves. Cached: the
     leak scorer, the findings and the transcripts of one call each ask for the same call.
     """
-    return list(_mask_utterances(tuple(utterances)))
+    return list(_call_numbers(tuple(utterances))[1])
 
 
-@lru_cache(maxsize=4096)  # more than a shard's block (scorers.shards.BLOCK_LINES): scored, then written
-def _mask_utterances(utterances: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    runs = [find_runs(text, min_digits=1) for _, text in utterances]
+@lru_cache(maxsize=4096)  # more than a shard's block (scorers.shards.BLOCK_LINES): scored, then its findings and transcripts written
+def _call_numbers(utterances: tuple[tuple[str, str], ...]) -> tuple[tuple[SplitNumber, ...], tuple[str, ...]]:
+    """(numbers split over turns, each utterance masked) of one call: worked out once for both
+    :func:`split_numbers` and :func:`mask_utterances` (the leak scorer asks for both, for the same turns)."""
+    runs = [_all_runs(text) for _, text in utterances]  # every run has a digit: find_runs(text, 1)
+    split = _split_numbers(utterances, runs)
     spans: list[list[tuple[int, int, int, int]]] = [
         [(r.start, r.end, 0, len(r.digits)) for r in turn if len(r.digits) >= MASK_FROM_DIGITS] for turn in runs]
-    for number in _split_numbers(utterances, runs):
+    for number in split:
         first, n = 0, len(number.digits)
         for i, run in number.parts:
             spans[i].append((run.start, run.end, first, n))
             first += len(run.digits)
-    return tuple(_masked(text, s) for (_, text), s in zip(utterances, spans))
+    return tuple(split), tuple(_masked(text, s) if s else text for (_, text), s in zip(utterances, spans))
 
 
 def is_card_number(digits: str) -> bool:

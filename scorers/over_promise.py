@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 
 from scorers.call import Call
-from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set
+from scorers.config import ConfigError, PatternSet, load_yaml, normalize_pattern, pattern_set
 from scorers.finding import VIOLATION, Finding
 from scorers.numbers import mask_text
+from scorers.prefilter import Prefilter
 
 CLAUSE = re.compile(r"[^,.!?;:，。！？；：…\n]+")
 
@@ -30,6 +31,8 @@ class OverPromiseScorer:
         self.outcomes = outcomes
         self.negations = negations
         self.exemptions = exemptions
+        # one Aho-Corasick pass tells whether an utterance may hold a guarantee or a certainty word
+        self._may_promise = Prefilter(normalize_pattern(p) for p in guarantees.patterns + certainty.patterns)
 
     @classmethod
     def from_file(cls, path: Path) -> "OverPromiseScorer":
@@ -73,7 +76,8 @@ class OverPromiseScorer:
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         for i, u in enumerate(call.utterances):
-            if not u.is_agent or not (self.guarantees.search(u.norm) or self.certainty.search(u.norm)):
+            if not u.is_agent or not self._may_promise.may_match(u.norm) \
+                    or not (self.guarantees.search(u.norm) or self.certainty.search(u.norm)):
                 continue
             clauses = list(CLAUSE.finditer(u.norm))
             for k, clause in enumerate(clauses):

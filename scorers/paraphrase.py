@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorers.call import Call
-from scorers.config import ConfigError, PatternSet, load_yaml, pattern_set, string_list
+from scorers.config import ConfigError, PatternSet, load_yaml, normalize_pattern, pattern_set, string_list
 from scorers.finding import MET, Finding
 from scorers.normalize import normalize
 from scorers.numbers import find_runs, mask_text
-from scorers.segment import words
+from scorers.prefilter import Prefilter
+from scorers.segment import words, words_where
 
 # Characters that carry no content; a character pair containing one is not content.
 FUNCTION_CHARS = set("您你我他她它们的了是吗吧呢啊呀嘛么一下这那个就也都还在有和跟给把被对不没很")
@@ -38,6 +39,8 @@ class ParaphraseScorer:
         self.strong_cues = strong_cues
         self.checks = checks
         self.not_paraphrase = not_paraphrase
+        # one Aho-Corasick pass tells whether an agent utterance may hold a check or a strong cue
+        self._may_check = Prefilter(normalize_pattern(p) for p in checks.patterns + strong_cues.patterns)
         self.stopwords = stopwords
         self.min_overlap_with_cue = min_overlap_with_cue
         self.min_overlap_without_cue = min_overlap_without_cue
@@ -57,11 +60,37 @@ class ParaphraseScorer:
         """Words of two or more characters that say something (stop words and punctuation removed)."""
         return {w for w in words(text) if len(w) >= 2 and w not in self.stopwords and w.strip(" ,.?!;:") == w}
 
+    def shared_words(self, norm: str, said: str, needed: int = 0, cue: bool = False) -> set[str]:
+        """``{w for w in self.content_words(norm) if w in said}``, segmenting only what can hold one.
+
+        A word of two or more characters the customer said starts with a character pair
+        the customer said. Words are whole tokens, which do not overlap, so the shared words
+        are at most as many as such pairs that do not overlap: when those are too few for a
+        finding (``needed`` words, one fewer with a ``cue`` where shared character pairs may
+        make up for one), nothing is segmented; otherwise only jieba's blocks holding such a
+        pair are (the others cannot hold a shared word).
+        """
+        pairs, at, end = 0, 0, len(norm) - 1
+        while at < end:
+            if norm[at:at + 2] in said:
+                pairs += 1
+                at += 2
+            else:
+                at += 1
+        if pairs < needed and not (cue and pairs >= 1 and pairs + 1 >= needed):
+            return set()  # too few for a finding: the caller finds none either way
+
+        def may_share(block: str) -> bool:
+            return any(block[k:k + 2] in said for k in range(len(block) - 1))
+
+        return {w for w in words_where(norm, may_share) if len(w) >= 2 and w not in self.stopwords
+                and w.strip(" ,.?!;:") == w and w in said}
+
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
         for i, u in enumerate(call.utterances):
-            if u.is_customer:
-                continue
+            if u.is_customer or not self._may_check.may_match(u.norm):
+                continue  # (the words of a check in norm.rstrip() are in norm too)
             check = self.checks.search(u.norm.rstrip())
             strong = self.strong_cues.search(u.norm)
             if not (check or strong):
@@ -74,10 +103,10 @@ class ParaphraseScorer:
             if not said:
                 continue
             cue = strong or self.cues.search(u.norm)
+            needed = self.min_overlap_with_cue if cue else self.min_overlap_without_cue
             # the agent's content words (jieba) that the customer said too; a substring
             # test on the customer's side, so "转账" also matches their "转账记录"
-            shared = {w for w in self.content_words(u.norm) if w in said}
-            needed = self.min_overlap_with_cue if cue else self.min_overlap_without_cue
+            shared = self.shared_words(u.norm, said, needed, bool(cue))
             if len(shared) < needed and shared and cue:
                 # "扣了" and "扣款" share no word: shared content character pairs make up for one
                 if len(content_bigrams(u.norm) & content_bigrams(said)) >= self.min_shared_bigrams:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Iterable
+from typing import Callable, Iterable
 
 import jieba
 
@@ -46,3 +46,22 @@ def tokens(text: str, hmm: bool = False) -> list[tuple[str, int, int]]:
 
 def words(text: str, hmm: bool = True) -> list[str]:
     return list(tokenizer().cut(text, HMM=hmm))
+
+
+def words_where(text: str, keep: Callable[[str], bool], hmm: bool = True) -> list[str]:
+    """``words(text)`` less the words of the Chinese blocks ``keep`` turns down, never segmenting those.
+
+    jieba cuts a text into blocks of Chinese, Latin letters and digits (its ``re_han_default``)
+    and segments each on its own; the rest comes out one character (or line break) at a
+    time. So the words of a block kept here are exactly the ones ``words`` gives for it,
+    in the same order.
+    """
+    cut = tokenizer().cut
+    found: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if not block:
+            continue
+        if jieba.re_han_default.match(block) and not keep(block):
+            continue
+        found += cut(block, HMM=hmm)
+    return found

@@ -124,3 +124,21 @@ def test_character_positions_line_up():
     for original, normalised in [("著急", "着急"), ("LPR", "lpr"), ("身分證", "身份证"), ("簡訊", "短信"),
                                  ("ＡＢＣ", "abc"), ("幫您查", "帮您查")]:
         assert norm.index(normalised) == text.index(original)
+
+
+def test_normalize_is_the_plain_translation_for_every_character():
+    """normalize finds full-width characters and capitals with a regex instead of translating every
+    character: the same text as translate(FULL_WIDTH), to_simplified, translate(lower ASCII) and the variants."""
+    from scorers.normalize import _LOWER_ASCII, _VARIANTS, FULL_WIDTH, to_simplified
+
+    def plain(text):
+        out = to_simplified(text.translate(FULL_WIDTH)).translate(_LOWER_ASCII)
+        for variant, standard in _VARIANTS.items():
+            if variant in out:
+                out = out.replace(variant, standard)
+        return out
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    chunks = [every[k:k + 64] for k in range(0, len(every), 64)]
+    chunks += ["您先別著急，ＬＰＲ　利率", "身分证號碼ＡＢＣ", "帳戶簡訊", "OK了，谢谢！", ""]
+    assert [normalize(c) for c in chunks] == [plain(c) for c in chunks]

@@ -357,3 +357,87 @@ def test_digit_text_sees_what_normalisation_would():
     chars = map(chr, [*range(0x3000, 0xA000), *range(0xF900, 0xFB00), *range(0xFF00, 0xFF70)])
     assert [ch for ch in chars if digit_text(ch) != digit_text(normalize(ch)) and digit_text(normalize(ch)).isdigit()] \
         == []
+
+
+# --------------------------------------------------------------------------- runs found on the text as it is
+
+def _every_character() -> str:
+    return "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+
+
+def test_raw_run_classes_match_what_digit_text_maps_into_runs_classes():
+    """_RUN_RAW reads the utterance itself: each of its classes must hold exactly the characters
+    digit_text maps into the class of _RUN it stands for (so both find the same runs)."""
+    from scorers.numbers import RAW_CLASSES
+
+    raw = _every_character()
+    mapped = digit_text(raw)
+    assert len(mapped) == len(raw)
+    for mapped_class, raw_class in RAW_CLASSES.items():
+        on_mapped = [m.start() for m in re.finditer(mapped_class, mapped)]
+        on_raw = [m.start() for m in re.finditer(raw_class, raw)]
+        assert on_raw == on_mapped, mapped_class
+
+
+def test_fillers_around_parts_read_the_same_on_the_text_and_its_digits():
+    """_edges matches the fillers on the text itself: no filler character is mapped or mapped into,
+    and [\\W_] holds for a character exactly when it holds for its image."""
+    from scorers.numbers import _LEAD, _TRAIL
+
+    raw = _every_character()
+    mapped = digit_text(raw)
+    word_or_not = re.compile(r"[\W_]")
+    assert [m.start() for m in word_or_not.finditer(raw)] == [m.start() for m in word_or_not.finditer(mapped)]
+    filler_chars = set(re.sub(r"\[\\W_\]|[()?:|*{}0-9,]", "", _LEAD.pattern + _TRAIL.pattern))
+    changed = {a for a, b in zip(raw, mapped) if a != b}
+    images = {b for a, b in zip(raw, mapped) if a != b}
+    assert filler_chars and not filler_chars & changed and not filler_chars & images
+
+
+def _runs_the_old_way(text):
+    """find_runs as it was: _RUN on digit_text of the whole text (the reference for the raw reading)."""
+    from scorers import numbers as N
+
+    found = []
+    for m in N._RUN.finditer(digit_text(text)):
+        offset, run = m.start(), m.group()
+        if len(run) == 1:
+            found.append((offset, offset + 1, run))
+            continue
+        if date_prefix := N._DATE_PREFIX.match(run):
+            offset, run = offset + date_prefix.end(), run[date_prefix.end():]
+        if not run or N._NOT_PERSONAL.fullmatch(run):
+            continue
+        for start, end in N._numbers_in(run):
+            digits = N._digits_of(run[start:end])
+            if digits.endswith("X") and (len(digits) > 18 or classify(digits[:-1])):
+                end = start + N._CHECK_CHARACTER.search(run[start:end]).start()
+                digits = N._digits_of(run[start:end])
+            found.append((offset + start, offset + end, digits))
+    return found
+
+
+def test_runs_on_the_text_are_the_runs_on_its_digits():
+    import random
+
+    rng = random.Random(11)
+    alphabet = ("0123456789０１２３４５６７８９一二三四五六七八九零〇洞幺两兩拐勾壹贰貳叁參陆陸"
+                " \t\u3000\u200b-－‐—/／.．,，、xXｘＸ叉aｂＺ号码是的吗年月日:")
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    texts += ["2026-11-20 13800138000", "12,000元", "1,234,567.89", "12345.67", "20/11/2026", "手机１３８ ００１３ ８０００",
+              "身份证11010519491231002X号", "卡号6222 0210 0123 4567 896x", "电话是010-67498258,13699120196"]
+    for text in texts:
+        assert runs(text, min_digits=1) == _runs_the_old_way(text), text
+
+
+def test_every_run_has_a_digit():
+    """_call_numbers reads _all_runs for find_runs(text, min_digits=1): the same only if no run is empty."""
+    import random
+
+    from scorers.numbers import _all_runs
+
+    rng = random.Random(5)
+    alphabet = "0123456789一二两幺洞 -—/.,，、xX叉年月日-12"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert all(run.digits for run in _all_runs(text)), text

@@ -38,3 +38,39 @@ def test_cue_without_content_is_not_a_paraphrase():
 
 def test_needs_something_the_customer_said():
     assert hits("paraphrase", call_of("A: 跟您确认一下,您是想办信用卡分期,对吗?"), "met") == []
+
+
+SHARED_CASES = [
+    ("跟您确认一下,您是想把信用卡自动还款改成另一张储蓄卡,对吗?", "我想把信用卡自动还款改成另一张储蓄卡"),
+    ("您是说上个月那笔扣款,ATM取现的手续费对吧?", "上个月扣了我一笔钱\n我在ATM取现了"),
+    ("我跟您核实一下,您要挂失的是尾号那张卡?", "卡丢了要挂失"),
+    ("好的 您说的是 转账记录\r\n对吗", "转账记录查不到\r\n"),
+    ("您是想问利率吗?", "余额多少"),
+    ("", "什么"),
+]
+
+
+@pytest.mark.parametrize("norm, said", SHARED_CASES)
+def test_words_where_keeping_every_block_is_words(norm, said):
+    from scorers.segment import words, words_where
+
+    assert words_where(norm, lambda block: True) == words(norm)
+
+
+@pytest.mark.parametrize("norm, said", SHARED_CASES)
+def test_shared_words_are_the_content_words_the_customer_said(norm, said):
+    """Skipping blocks (and whole utterances) that cannot hold a shared word changes nothing."""
+
+    from pathlib import Path
+
+    from scorers.paraphrase import ParaphraseScorer
+
+    scorer = ParaphraseScorer.from_file(Path(__file__).resolve().parent.parent / "rubrics" / "lexicons" / "paraphrase.yaml")
+    expected = {w for w in scorer.content_words(norm) if w in said}
+    assert scorer.shared_words(norm, said) == expected
+    for needed in (1, 2, 3):
+        for cue in (False, True):
+            got = scorer.shared_words(norm, said, needed, cue)
+            k = len(expected)
+            no_finding = k < needed and not (cue and k >= 1 and k + 1 >= needed)
+            assert got == expected or (got == set() and no_finding)
