@@ -27,12 +27,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from scorers.finding import MET, VIOLATION
 from scorers.reports.render import ReportError
 from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
 from scorers.rubric import Rubric
-from scorers.store import read_dataset
+from scorers.schemas import PARTITION
+from scorers.store import Store, StoreInconsistent
 
 DEFAULT_NIGHTS = 7
 CHINA_TZ = "Asia/Shanghai"
@@ -132,9 +136,99 @@ def resolve_period(nights: list[date], since: date | None, until: date | None,
     return Period(since, until)
 
 
-def _table(out: Path, name: str) -> pd.DataFrame | None:
-    table = read_dataset(out, name)
+# What the reports read of each dataset (never ``transcripts/``, never every column).
+CALL_COLUMNS = ["call_id", "agent_id", "team", "started_at", "rubric_id", "rubric_version", "total_score", "passed",
+                "vetoed", "call_date"]
+FINDING_COLUMNS = ["finding_id", "call_id", "agent_id", "team", "criterion", "outcome", "utterance_index",
+                   "span_start", "span_end", "evidence", "detail", "rule_id", "severity", "confidence", "points",
+                   "basis", "counted", "rubric_id", "rubric_version", "call_date"]
+
+
+def data_files(folder: Path) -> list[Path]:
+    """The Parquet files of a dataset folder (names starting with ``_`` or ``.`` are not data)."""
+    if not folder.is_dir():
+        return []
+    return sorted(f for f in folder.rglob("*.parquet")
+                  if not any(p.startswith(("_", ".")) for p in f.relative_to(folder).parts))
+
+
+def dataset(out: Path | str, name: str) -> ds.Dataset | None:
+    """``OUT/name`` as one pyarrow dataset (the union of its files' schemas, ``call_date`` from the path)."""
+    folder = Path(out) / name
+    files = data_files(folder)
+    if not files:
+        return None
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files] + [PARTITION], promote_options="permissive")
+    return ds.dataset([str(f) for f in files], format="parquet", schema=schema,
+                      partitioning=ds.partitioning(PARTITION, flavor="hive"), partition_base_dir=str(folder))
+
+
+def consistent(out: Path | str, read):
+    """``read()`` as of one finished commit (like :meth:`scorers.store.Store.read`): an interrupted
+    commit is finished first, and a read that overlapped a commit is done again."""
+    store = Store(out)
+    for _ in range(20):
+        store.settle()
+        before = store.committed()
+        try:
+            result = read()
+        except (OSError, pa.ArrowInvalid):  # a file went away under us: a commit ran meanwhile
+            if not store.pending() and store.committed() == before:
+                raise
+            continue
+        if not store.pending() and store.committed() == before:
+            return result
+    raise StoreInconsistent(f"{out}: the datasets kept changing while they were read; try again")
+
+
+def nights_between(since: date | None, until: date | None):
+    """A ``call_date`` filter (partitions outside it are never opened); None when unbounded."""
+    expr = None
+    if since is not None:
+        expr = ds.field("call_date") >= pa.scalar(since, pa.date32())
+    if until is not None:
+        upper = ds.field("call_date") <= pa.scalar(until, pa.date32())
+        expr = upper if expr is None else expr & upper
+    return expr
+
+
+def read_table(out: Path | str, name: str, columns: list[str] | None = None, filter=None) -> pa.Table | None:
+    """Only ``columns`` (those the dataset has) of the rows matching ``filter``; None when there are no files."""
+    def read():
+        data = dataset(out, name)
+        if data is None:
+            return None
+        wanted = None if columns is None else [c for c in columns if c in data.schema.names]
+        return data.to_table(columns=wanted, filter=filter)
+    return consistent(out, read)
+
+
+def _table(out: Path, name: str, columns: list[str] | None = None, filter=None) -> pd.DataFrame | None:
+    table = read_table(out, name, columns, filter)
     return None if table is None else table.to_pandas()
+
+
+def has_files(out: Path, name: str) -> bool:
+    return bool(data_files(Path(out) / name))
+
+
+def _nights_by_rubric(out: Path) -> dict[tuple[str, date], int] | None:
+    """(rubric_id, night) -> calls, batch by batch from two columns: what every report needs to know first."""
+    def read():
+        data = dataset(out, "calls")
+        if data is None:
+            return None
+        counts: dict[tuple[str, date], int] = {}
+        for batch in data.to_batches(columns=["rubric_id", "call_date"]):
+            if not batch.num_rows:
+                continue
+            grouped = pa.Table.from_batches([batch]).group_by(["rubric_id", "call_date"]).aggregate(
+                [([], "count_all")])
+            for rubric_id, night, n in zip(grouped["rubric_id"].to_pylist(), grouped["call_date"].to_pylist(),
+                                           grouped["count_all"].to_pylist()):
+                counts[(rubric_id, night)] = counts.get((rubric_id, night), 0) + n
+        return counts
+    return consistent(out, read)
 
 
 def _local_time(started_at: pd.Series) -> pd.Series:
@@ -156,21 +250,26 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     out = Path(out)
     rubrics = as_rubrics(rubric)
     ids = [r.id for r in rubrics]
-    calls = _table(out, "calls")
-    if calls is None:
+    counts = _nights_by_rubric(out)
+    if counts is None:
         raise ReportError(f"no scorecards under {out}: {out / 'calls'} has no Parquet files "
                           f"(run `callqa score` or `callqa nightly` first)")
-    found = set(calls["rubric_id"])
+    found = {r for r, _ in counts}
     if not found & set(ids):
         raise ReportError(f"no calls in {out} were scored with rubric {', '.join(map(repr, ids))}; "
                           f"found: {', '.join(sorted(found))} (pass --rubric or --routing)")
+    nights = sorted({night for r, night in counts if r in ids})
+    period = resolve_period(nights, parse_day(since, "--since"), parse_day(until, "--until"), default_nights)
+    hidden: dict[str, int] = {}
+    for (r, night), n in sorted(counts.items()):
+        if r not in ids and period.since <= night <= period.until:
+            hidden[r] = hidden.get(r, 0) + n
+    # only the nights of both periods, only the calls of these rubrics, only the columns the report uses
+    criteria = list(dict.fromkeys(c.id for r in rubrics for c in r.criteria))
+    columns = CALL_COLUMNS + [f"{c}_{k}" for c in criteria for k in ("score", "status")]
+    where = nights_between(period.previous.since, period.until) & ds.field("rubric_id").isin(ids)
+    calls = _table(out, "calls", columns, where)
     calls["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls["call_date"]]
-    others = calls[~calls["rubric_id"].isin(ids)]
-    calls = calls[calls["rubric_id"].isin(ids)].copy()
-    period = resolve_period(sorted(set(calls["night"])), parse_day(since, "--since"), parse_day(until, "--until"),
-                            default_nights)
-    nights = sorted(set(calls["night"]))
-    calls = calls[(calls["night"] >= period.previous.since) & (calls["night"] <= period.until)].copy()
     if not (calls["night"] >= period.since).any():
         raise ReportError(f"no calls scored in {period.since}..{period.until}; "
                           f"the scorecards hold nights {nights[0]}..{nights[-1]}")
@@ -180,12 +279,14 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     versions_by = {r.id: sorted(set(current.loc[current["rubric_id"] == r.id, "rubric_version"])) for r in rubrics}
     rubrics = [r for r in rubrics if r.id in set(calls["rubric_id"])]
     versions = sorted({v for r in rubrics for v in versions_by.get(r.id, [])})
-    hidden = others[(others["night"] >= period.since) & (others["night"] <= period.until)]
-    not_shown = {k: int(v) for k, v in hidden.groupby("rubric_id").size().items()}
+    not_shown = {k: int(v) for k, v in sorted(hidden.items())}
 
-    findings = _table(out, "findings")
+    findings = _table(out, "findings", FINDING_COLUMNS,
+                      nights_between(period.previous.since, period.until)
+                      & ds.field("rubric_id").isin([r.id for r in rubrics]))
     if findings is None:
         findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
+    findings = findings.drop(columns=[c for c in ("call_date",) if c in findings])
     findings = findings[findings["rubric_id"].isin([r.id for r in rubrics])]
     findings = findings.merge(calls[["call_id", "rubric_id", "night", "in_period", "started"]],
                               on=["call_id", "rubric_id"], how="inner")
@@ -215,7 +316,10 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     touched = violations[violations["dismissed"]][["call_id", "criterion"]].drop_duplicates()
     groups = touched.merge(violations, on=["call_id", "criterion"])
     restored: dict[tuple[str, str], float] = {}
+    cleared_pairs: set[tuple[str, str]] = set()  # every violation of the criterion dismissed: it is met
     for (call_id, cid), group in groups.groupby(["call_id", "criterion"]):
+        if group["dismissed"].all():
+            cleared_pairs.add((call_id, cid))
         charged = -float(group["points"].sum())
         criterion = criteria.get(cid)
         if criterion is None:  # not in this rubric: give back what the dismissed findings cost
@@ -223,30 +327,39 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
         else:
             back = charged - min(criterion.weight, criterion.deduction * int((~group["dismissed"]).sum()))
         restored[(call_id, cid)] = max(0.0, back)
+    # Only calls with a dismissed violation change (a few in a million): look those up, not every call.
+    call_ids = calls["call_id"]
     total = pd.Series(0.0, index=calls.index, dtype=float)
     for c in rubric.criterion_ids:
-        column = pd.Series([restored.get((call_id, c), 0.0) for call_id in calls["call_id"]], index=calls.index,
-                           dtype=float)
+        column = _per_call(call_ids, {k: v for (k, cid), v in restored.items() if cid == c})
         calls[f"{c}_restored"] = column
         total += column
-    extra = {call_id: v for (call_id, cid), v in restored.items() if cid not in criteria}
-    total += pd.Series([extra.get(call_id, 0.0) for call_id in calls["call_id"]], index=calls.index, dtype=float)
+    extra: dict[str, float] = {}
+    for (call_id, cid), v in restored.items():  # the last one per call, as a dict built in this order keeps
+        if cid not in criteria:
+            extra[call_id] = v
+    total += _per_call(call_ids, extra)
     calls["restored"] = (total * 100.0 / total_weight).round(2)
     calls["score"] = (calls["total_score"] + calls["restored"]).clip(upper=100.0).round(2)
 
-    with_findings = set(zip(violations["call_id"], violations["criterion"]))
-    still = set(zip(kept["call_id"], kept["criterion"]))
     for c in rubric.criterion_ids:
         status = f"{c}_status"
         if status not in calls.columns:
             continue
-        cleared = [(k, c) in with_findings and (k, c) not in still for k in calls["call_id"]]
-        calls[f"{c}_state"] = calls[status].where(~pd.Series(cleared, index=calls.index), MET)
+        cleared = call_ids.isin({k for k, cid in cleared_pairs if cid == c})
+        calls[f"{c}_state"] = calls[status].where(~cleared, MET)
     veto = {c.id for c in rubric.criteria if c.veto}
     vetoing = set(kept.loc[kept["criterion"].isin(veto), "call_id"])
     calls["vetoed_adj"] = calls["vetoed"].astype(bool) & calls["call_id"].isin(vetoing)
     calls["passed_adj"] = ~calls["vetoed_adj"] & (calls["score"] >= rubric.pass_score)
     return calls
+
+
+def _per_call(call_ids: pd.Series, values: dict[str, float]) -> pd.Series:
+    """``values`` looked up per call (0.0 for a call not in it), as floats."""
+    if not values:
+        return pd.Series(0.0, index=call_ids.index, dtype=float)
+    return call_ids.map(values).astype(float).fillna(0.0)
 
 
 def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
