@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -365,16 +366,16 @@ def _per_call(call_ids: pd.Series, values: dict[str, float]) -> pd.Series:
 def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
     """The compliance cases (``OUT/compliance``) with the latest decision on each."""
     out = Path(out)
-    queue = _table(out, "compliance")
+    since, until = parse_day(since, "--since"), parse_day(until, "--until")
+    queue = _table(out, "compliance", None, nights_between(since, until))  # only the nights asked for
     if queue is None:
-        if _table(out, "calls") is None:
+        if not has_files(out, "calls"):
             raise ReportError(f"no scorecards under {out}: {out / 'calls'} has no Parquet files "
                               f"(run `callqa score` or `callqa nightly` first)")
         queue = pd.DataFrame(columns=["finding_id", "call_id", "agent_id", "team", "started_at", "criterion",
                                       "rule_id", "severity", "confidence", "utterance_index", "evidence", "detail",
                                       "rubric_id", "rubric_version", "call_date"])
     queue["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in queue["call_date"]]
-    since, until = parse_day(since, "--since"), parse_day(until, "--until")
     if since:
         queue = queue[queue["night"] >= since]
     if until:
@@ -383,11 +384,48 @@ def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
     # scorecards written before findings had a basis were all the rules' own, and all counted
     queue["basis"] = queue["basis"].fillna("rule") if "basis" in queue else "rule"
     queue["counted"] = queue["counted"].fillna(True).astype(bool) if "counted" in queue else True
-    spans = _table(out, "findings")
-    if spans is not None and len(queue):
+    spans = _spans(out, queue) if len(queue) else None
+    if spans is not None:
         spans = spans.drop_duplicates("finding_id", keep="last").set_index("finding_id")[["span_start", "span_end"]]
         queue = queue.join(spans, on="finding_id")
     else:
         queue["span_start"] = queue["span_end"] = None
     queue["started"] = _local_time(queue["started_at"])
     return with_decisions(queue, latest_decisions(out)).reset_index(drop=True)
+
+
+def _spans(out: Path, queue: pd.DataFrame) -> pd.DataFrame | None:
+    """The spans of the queue's findings, from the findings of the queue's nights only (a case and its
+    finding are rows of the same call, stored under the same night)."""
+    nights = pa.array(sorted(set(queue["night"])), pa.date32())
+    ids = pa.array(queue["finding_id"].astype(object).tolist(), pa.string())
+    return _table(out, "findings", ["finding_id", "span_start", "span_end"],
+                  ds.field("call_date").isin(nights) & ds.field("finding_id").isin(ids))
+
+
+def rule_counts(out: Path | str, decided: set[str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Over every stored finding: how many each (rule_id, criterion) has, and the rule and criterion of
+    the findings in ``decided``. File by file, three columns: never the whole dataset at once.
+
+    A finding id is counted once per file (a call's rows live in one file of its night).
+    """
+    def read():
+        files = data_files(Path(out) / "findings")
+        if not files:
+            return None
+        counts: dict[tuple[str, str], int] = {}
+        rows = []
+        wanted = pa.array(sorted(decided), pa.string())
+        for f in files:
+            table = pq.read_table(f, columns=["finding_id", "rule_id", "criterion"])
+            grouped = table.group_by(["rule_id", "criterion"]).aggregate([("finding_id", "count_distinct")])
+            for rule, criterion, n in zip(grouped["rule_id"].to_pylist(), grouped["criterion"].to_pylist(),
+                                          grouped["finding_id_count_distinct"].to_pylist()):
+                counts[(rule, criterion)] = counts.get((rule, criterion), 0) + n
+            if len(wanted):
+                rows.append(table.filter(pc.is_in(table["finding_id"], value_set=wanted)))
+        decided_rows = (pa.concat_tables(rows).to_pandas() if rows
+                        else pd.DataFrame(columns=["finding_id", "rule_id", "criterion"]))
+        totals = pd.DataFrame([(r, c, n) for (r, c), n in counts.items()], columns=["rule_id", "criterion", "findings"])
+        return totals, decided_rows
+    return consistent(out, read)

@@ -112,6 +112,14 @@ def rule_decisions(findings: pd.DataFrame) -> pd.DataFrame:
     rules = findings.groupby(["rule_id", "criterion"]).agg(findings=("finding_id", "size"),
                                                           confirmed=("confirmed", "sum"),
                                                           dismissed=("dismissed", "sum")).reset_index()
+    return ranked_rules(rules)
+
+
+def ranked_rules(rules: pd.DataFrame) -> pd.DataFrame:
+    """Rows of (rule_id, criterion, findings, confirmed, dismissed), in (rule_id, criterion) order: the
+    rules with a decision, noisiest first."""
+    if not len(rules):
+        return pd.DataFrame(columns=["rule_id", "criterion", "findings", "confirmed", "dismissed", "dismissal_rate"])
     decided = rules["confirmed"] + rules["dismissed"]
     rules["dismissal_rate"] = (rules["dismissed"] / decided.where(decided > 0)).astype(float)
     rules = rules[decided > 0]
