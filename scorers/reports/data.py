@@ -71,6 +71,7 @@ class ReportData:
     rubrics: list[Rubric] = field(default_factory=list)  # every rubric whose calls are shown
     versions_by: dict = field(default_factory=dict)  # rubric id -> versions seen in the period
     not_shown: dict = field(default_factory=dict)  # rubric id -> calls in the period scored by a rubric not given
+    source: Path | None = None  # the scorecard folder (where :func:`with_details` reads findings' texts)
 
     def __post_init__(self) -> None:
         if not self.rubrics:
@@ -142,7 +143,11 @@ CALL_COLUMNS = ["call_id", "agent_id", "team", "started_at", "rubric_id", "rubri
                 "vetoed", "call_date"]
 FINDING_COLUMNS = ["finding_id", "call_id", "agent_id", "team", "criterion", "outcome", "utterance_index",
                    "span_start", "span_end", "evidence", "detail", "rule_id", "severity", "confidence", "points",
-                   "basis", "counted", "rubric_id", "rubric_version", "call_date"]
+                   "basis", "counted", "rubric_id", "rubric_version"]
+# what the figures need of every finding; the texts are read for the findings a page shows
+LIGHT_FINDING_COLUMNS = ["finding_id", "call_id", "agent_id", "criterion", "outcome", "utterance_index", "rule_id",
+                         "confidence", "points", "rubric_id"]
+DETAIL_COLUMNS = [c for c in FINDING_COLUMNS if c not in LIGHT_FINDING_COLUMNS]
 
 
 def data_files(folder: Path) -> list[Path]:
@@ -206,7 +211,26 @@ def read_table(out: Path | str, name: str, columns: list[str] | None = None, fil
 
 def _table(out: Path, name: str, columns: list[str] | None = None, filter=None) -> pd.DataFrame | None:
     table = read_table(out, name, columns, filter)
-    return None if table is None else table.to_pandas()
+    # self_destruct: each Arrow column is freed once converted, so the table is not held twice
+    return None if table is None else table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def with_details(data: "ReportData", findings: pd.DataFrame) -> pd.DataFrame:
+    """``findings`` (a few rows of a light :class:`ReportData`) with their texts, read for those ids alone."""
+    missing = [c for c in DETAIL_COLUMNS if c not in findings.columns]
+    if not missing or data.source is None:
+        return findings
+    texts = None
+    if len(findings):
+        period = data.period
+        texts = _table(data.source, "findings", ["finding_id"] + missing,
+                       nights_between(period.previous.since, period.until)
+                       & ds.field("finding_id").isin(pa.array(findings["finding_id"].astype(object).tolist(),
+                                                              pa.string())))
+    if texts is None:
+        return findings.assign(**{c: None for c in missing})
+    texts = texts.drop_duplicates("finding_id", keep="last").set_index("finding_id")
+    return findings.join(texts, on="finding_id")
 
 
 def has_files(out: Path, name: str) -> bool:
@@ -246,8 +270,11 @@ def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFr
 
 
 def load_report_data(out: Path | str, rubric, since=None, until=None,
-                     default_nights: int = DEFAULT_NIGHTS) -> ReportData:
-    """The calls of ``rubric`` — a rubric, a list, or a Router: every rubric the night was scored with."""
+                     default_nights: int = DEFAULT_NIGHTS, light: bool = False) -> ReportData:
+    """The calls of ``rubric`` — a rubric, a list, or a Router: every rubric the night was scored with.
+
+    ``light``: the findings without their texts (:data:`DETAIL_COLUMNS`: evidence, detail, spans, ...),
+    most of their memory; :func:`with_details` adds them to the few findings a page prints."""
     out = Path(out)
     rubrics = as_rubrics(rubric)
     ids = [r.id for r in rubrics]
@@ -282,7 +309,7 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     versions = sorted({v for r in rubrics for v in versions_by.get(r.id, [])})
     not_shown = {k: int(v) for k, v in sorted(hidden.items())}
 
-    findings = _table(out, "findings", FINDING_COLUMNS,
+    findings = _table(out, "findings", LIGHT_FINDING_COLUMNS if light else FINDING_COLUMNS,
                       nights_between(period.previous.since, period.until)
                       & ds.field("rubric_id").isin([r.id for r in rubrics]))
     if findings is None:
@@ -295,7 +322,7 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id], r)
                        for r in rubrics])
     return ReportData(rubrics[0], period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions,
-                      rubrics, versions_by, not_shown)
+                      rubrics, versions_by, not_shown, out)
 
 
 def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
