@@ -262,8 +262,23 @@ def _local_time(started_at: pd.Series) -> pd.Series:
     return stamps.dt.tz_convert(CHINA_TZ).dt.tz_localize(None)
 
 
+def release_memory() -> None:
+    """Give freed memory back to the system (Arrow's pool keeps what a big read used otherwise)."""
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+
+
 def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
-    joined = findings.join(decisions[DECISION_COLUMNS], on="finding_id")
+    """``findings`` with the latest decision's columns (NaN where none): looked up column by column,
+    so millions of findings are not copied for a few thousand decisions."""
+    joined = findings.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
+    for column in DECISION_COLUMNS:
+        if len(decisions):
+            joined[column] = findings["finding_id"].map(decisions[column])
+        else:
+            joined[column] = findings.join(decisions[[column]], on="finding_id")[column]
     joined["dismissed"] = joined["decision"].eq(DISMISSED).fillna(False).astype(bool)
     joined["confirmed"] = joined["decision"].eq(CONFIRMED).fillna(False).astype(bool)
     return joined
@@ -316,13 +331,35 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
         findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
     findings = findings.drop(columns=[c for c in ("call_date",) if c in findings])
     findings = findings[findings["rubric_id"].isin([r.id for r in rubrics])]
-    findings = findings.merge(calls[["call_id", "rubric_id", "night", "in_period", "started"]],
-                              on=["call_id", "rubric_id"], how="inner")
+    findings = _with_calls(findings, calls)
     findings = with_decisions(findings, latest_decisions(out))
-    calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id], r)
-                       for r in rubrics])
+    release_memory()
+    if len(rubrics) == 1:  # the usual night: no copies of a million calls per rubric
+        calls = adjust_scores(calls, findings, rubrics[0])
+    else:
+        calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id],
+                                         r) for r in rubrics])
     return ReportData(rubrics[0], period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions,
                       rubrics, versions_by, not_shown, out)
+
+
+def _with_calls(findings: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
+    """The findings of ``calls`` (same call and rubric), with the call's night, in_period and started.
+
+    An inner merge on (call_id, rubric_id), keeping the findings' order; done as a lookup when call ids
+    are unique (always, in a consistent store), which copies no findings column."""
+    columns = ["night", "in_period", "started"]
+    index = pd.Index(calls["call_id"])
+    if not index.is_unique:
+        return findings.merge(calls[["call_id", "rubric_id"] + columns], on=["call_id", "rubric_id"], how="inner")
+    at = index.get_indexer(findings["call_id"])
+    found = at >= 0
+    found[found] = calls["rubric_id"].to_numpy()[at[found]] == findings["rubric_id"].to_numpy()[found]
+    out = findings.copy(deep=False) if found.all() else findings[found]
+    out = out.reset_index(drop=True)
+    for c in columns:
+        out[c] = calls[c].to_numpy()[at[found]]
+    return out
 
 
 def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
@@ -336,7 +373,7 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     costing the full weight). ``<criterion>_restored`` holds the points per
     criterion, ``restored`` the total on the 0–100 scale.
     """
-    calls = calls.copy()
+    calls = calls.copy(deep=False)  # copy-on-write (pandas 3): the new columns do not touch the caller's frame
     criteria = {c.id: c for c in rubric.criteria}
     total_weight = sum(c.weight for c in rubric.criteria) or 100.0
     violations = findings[findings["outcome"] == VIOLATION]
