@@ -92,11 +92,11 @@ class ReportData:
 
     @property
     def current(self) -> pd.DataFrame:
-        return self.calls[self.calls["in_period"]]
+        return _rows(self.calls, self.calls["in_period"])
 
     @property
     def previous(self) -> pd.DataFrame:
-        return self.calls[~self.calls["in_period"]]
+        return _rows(self.calls, ~self.calls["in_period"])
 
     @property
     def criteria(self) -> list[str]:
@@ -106,6 +106,11 @@ class ReportData:
         """Per call, the weight ``criterion`` has in the rubric that scored it (NaN where it has none)."""
         by_rubric = {r.id: c.weight for r in self.rubrics for c in r.criteria if c.id == criterion}
         return calls["rubric_id"].map(by_rubric).astype(float)
+
+
+def _rows(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame[mask]``, without copying a million rows when the mask keeps them all (a report of one night)."""
+    return frame if bool(mask.all()) else frame[mask]
 
 
 def as_rubrics(rubric) -> list[Rubric]:
