@@ -214,8 +214,16 @@ def read_table(out: Path | str, name: str, columns: list[str] | None = None, fil
     return consistent(out, read)
 
 
-def _table(out: Path, name: str, columns: list[str] | None = None, filter=None) -> pd.DataFrame | None:
+def _table(out: Path, name: str, columns: list[str] | None = None, filter=None,
+           categories: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """``categories``: text columns of a few values (a criterion's status) read as pandas categoricals,
+    a byte a row instead of a string."""
     table = read_table(out, name, columns, filter)
+    if table is not None:
+        for name_ in categories:
+            if name_ in table.column_names:
+                i = table.column_names.index(name_)
+                table = table.set_column(i, name_, pc.dictionary_encode(table.column(name_)))
     # self_destruct: each Arrow column is freed once converted, so the table is not held twice
     return None if table is None else table.to_pandas(split_blocks=True, self_destruct=True)
 
@@ -316,7 +324,7 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     criteria = list(dict.fromkeys(c.id for r in rubrics for c in r.criteria))
     columns = CALL_COLUMNS + [f"{c}_{k}" for c in criteria for k in ("score", "status")]
     where = nights_between(period.previous.since, period.until) & ds.field("rubric_id").isin(ids)
-    calls = _table(out, "calls", columns, where)
+    calls = _table(out, "calls", columns, where, categories=tuple(f"{c}_status" for c in criteria))
     calls["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls["call_date"]]
     if not (calls["night"] >= period.since).any():
         raise ReportError(f"no calls scored in {period.since}..{period.until}; "
@@ -381,8 +389,9 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     calls = calls.copy(deep=False)  # copy-on-write (pandas 3): the new columns do not touch the caller's frame
     criteria = {c.id: c for c in rubric.criteria}
     total_weight = sum(c.weight for c in rubric.criteria) or 100.0
-    violations = findings[findings["outcome"] == VIOLATION]
-    kept = violations[~violations["dismissed"]]
+    # the four columns used, not every column of millions of findings copied twice
+    violations = findings.loc[findings["outcome"] == VIOLATION, ["call_id", "criterion", "points", "dismissed"]]
+    kept = violations.loc[~violations["dismissed"], ["call_id", "criterion"]]
     touched = violations[violations["dismissed"]][["call_id", "criterion"]].drop_duplicates()
     groups = touched.merge(violations, on=["call_id", "criterion"])
     restored: dict[tuple[str, str], float] = {}
@@ -400,8 +409,9 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     # Only calls with a dismissed violation change (a few in a million): look those up, not every call.
     call_ids = calls["call_id"]
     total = pd.Series(0.0, index=calls.index, dtype=float)
+    zeros = pd.Series(0.0, index=calls.index, dtype=float)  # shared by every criterion with nothing restored
     for c in rubric.criterion_ids:
-        column = _per_call(call_ids, {k: v for (k, cid), v in restored.items() if cid == c})
+        column = _per_call(call_ids, {k: v for (k, cid), v in restored.items() if cid == c}, zeros)
         calls[f"{c}_restored"] = column
         total += column
     extra: dict[str, float] = {}
@@ -416,8 +426,12 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
         status = f"{c}_status"
         if status not in calls.columns:
             continue
-        cleared = call_ids.isin({k for k, cid in cleared_pairs if cid == c})
-        calls[f"{c}_state"] = calls[status].where(~cleared, MET)
+        cleared = {k for k, cid in cleared_pairs if cid == c}
+        # copy-on-write: a criterion nothing was cleared of shares its status column, no copy
+        column = calls[status]
+        if cleared and isinstance(column.dtype, pd.CategoricalDtype) and MET not in column.cat.categories:
+            column = column.cat.add_categories([MET])
+        calls[f"{c}_state"] = column.where(~call_ids.isin(cleared), MET) if cleared else column
     veto = {c.id for c in rubric.criteria if c.veto}
     vetoing = set(kept.loc[kept["criterion"].isin(veto), "call_id"])
     calls["vetoed_adj"] = calls["vetoed"].astype(bool) & calls["call_id"].isin(vetoing)
@@ -425,10 +439,10 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     return calls
 
 
-def _per_call(call_ids: pd.Series, values: dict[str, float]) -> pd.Series:
-    """``values`` looked up per call (0.0 for a call not in it), as floats."""
+def _per_call(call_ids: pd.Series, values: dict[str, float], zeros: pd.Series | None = None) -> pd.Series:
+    """``values`` looked up per call (0.0 for a call not in it), as floats; ``zeros`` where none."""
     if not values:
-        return pd.Series(0.0, index=call_ids.index, dtype=float)
+        return zeros if zeros is not None else pd.Series(0.0, index=call_ids.index, dtype=float)
     return call_ids.map(values).astype(float).fillna(0.0)
 
 
