@@ -163,14 +163,23 @@ def data_files(folder: Path) -> list[Path]:
                   if not any(p.startswith(("_", ".")) for p in f.relative_to(folder).parts))
 
 
-def dataset(out: Path | str, name: str) -> ds.Dataset | None:
-    """``OUT/name`` as one pyarrow dataset (the union of its files' schemas, ``call_date`` from the path)."""
+def dataset(out: Path | str, name: str, dictionary: tuple[str, ...] = ()) -> ds.Dataset | None:
+    """``OUT/name`` as one pyarrow dataset (the union of its files' schemas, ``call_date`` from the path).
+
+    ``dictionary``: text columns decoded straight to dictionaries (a criterion's few statuses: a
+    small index per row, never a million strings)."""
     folder = Path(out) / name
     files = data_files(folder)
     if not files:
         return None
     schema = pa.unify_schemas([pq.read_schema(f) for f in files] + [PARTITION], promote_options="permissive")
-    return ds.dataset([str(f) for f in files], format="parquet", schema=schema,
+    fmt = "parquet"
+    wanted = [c for c in dictionary if c in schema.names and pa.types.is_string(schema.field(c).type)]
+    if wanted:
+        for c in wanted:
+            schema = schema.set(schema.get_field_index(c), pa.field(c, pa.dictionary(pa.int32(), pa.string())))
+        fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=wanted))
+    return ds.dataset([str(f) for f in files], format=fmt, schema=schema,
                       partitioning=ds.partitioning(PARTITION, flavor="hive"), partition_base_dir=str(folder))
 
 
@@ -203,10 +212,11 @@ def nights_between(since: date | None, until: date | None):
     return expr
 
 
-def read_table(out: Path | str, name: str, columns: list[str] | None = None, filter=None) -> pa.Table | None:
+def read_table(out: Path | str, name: str, columns: list[str] | None = None, filter=None,
+               dictionary: tuple[str, ...] = ()) -> pa.Table | None:
     """Only ``columns`` (those the dataset has) of the rows matching ``filter``; None when there are no files."""
     def read():
-        data = dataset(out, name)
+        data = dataset(out, name, dictionary)
         if data is None:
             return None
         wanted = None if columns is None else [c for c in columns if c in data.schema.names]
@@ -218,14 +228,15 @@ def _table(out: Path, name: str, columns: list[str] | None = None, filter=None,
            categories: tuple[str, ...] = ()) -> pd.DataFrame | None:
     """``categories``: text columns of a few values (a criterion's status) read as pandas categoricals,
     a byte a row instead of a string."""
-    table = read_table(out, name, columns, filter)
-    if table is not None:
-        for name_ in categories:
-            if name_ in table.column_names:
-                i = table.column_names.index(name_)
-                table = table.set_column(i, name_, pc.dictionary_encode(table.column(name_)))
-    # self_destruct: each Arrow column is freed once converted, so the table is not held twice
-    return None if table is None else table.to_pandas(split_blocks=True, self_destruct=True)
+    table = read_table(out, name, columns, filter, categories)
+    if table is None:
+        return None
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    for c in categories:
+        if c in frame and isinstance(frame[c].dtype, pd.CategoricalDtype):
+            # categories in text order: sorting and grouping on them go as they would on the strings
+            frame[c] = frame[c].cat.set_categories(sorted(frame[c].cat.categories))
+    return frame
 
 
 def with_details(data: "ReportData", findings: pd.DataFrame) -> pd.DataFrame:
@@ -339,7 +350,8 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
 
     findings = _table(out, "findings", LIGHT_FINDING_COLUMNS if light else FINDING_COLUMNS,
                       nights_between(period.previous.since, period.until)
-                      & ds.field("rubric_id").isin([r.id for r in rubrics]))
+                      & ds.field("rubric_id").isin([r.id for r in rubrics]),
+                      categories=("criterion", "outcome", "rule_id", "rubric_id") if light else ())
     if findings is None:
         findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
     findings = findings.drop(columns=[c for c in ("call_date",) if c in findings])
