@@ -220,7 +220,10 @@ def read_table(out: Path | str, name: str, columns: list[str] | None = None, fil
         if data is None:
             return None
         wanted = None if columns is None else [c for c in columns if c in data.schema.names]
-        return data.to_table(columns=wanted, filter=filter)
+        # few batches in flight: a scan that keeps a few rows of millions holds little more than they
+        return data.to_table(columns=wanted, filter=filter, batch_size=64 * 1024, batch_readahead=2,
+                             fragment_readahead=1,
+                             fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
     return consistent(out, read)
 
 
@@ -254,7 +257,9 @@ def with_details(data: "ReportData", findings: pd.DataFrame) -> pd.DataFrame:
     if texts is None:
         return findings.assign(**{c: None for c in missing})
     texts = texts.drop_duplicates("finding_id", keep="last").set_index("finding_id")
-    return findings.join(texts, on="finding_id")
+    joined = findings.join(texts, on="finding_id")
+    release_memory()
+    return joined
 
 
 def has_files(out: Path, name: str) -> bool:
