@@ -517,13 +517,17 @@ def rule_counts(out: Path | str, decided: set[str]) -> tuple[pd.DataFrame, pd.Da
         rows = []
         wanted = pa.array(sorted(decided), pa.string())
         for f in files:
-            table = pq.read_table(f, columns=["finding_id", "rule_id", "criterion"])
+            # rule and criterion as dictionaries: a few values each, not millions of strings
+            table = pq.read_table(f, columns=["finding_id", "rule_id", "criterion"],
+                                  read_dictionary=["rule_id", "criterion"], pre_buffer=False).unify_dictionaries()
             grouped = table.group_by(["rule_id", "criterion"]).aggregate([("finding_id", "count_distinct")])
             for rule, criterion, n in zip(grouped["rule_id"].to_pylist(), grouped["criterion"].to_pylist(),
                                           grouped["finding_id_count_distinct"].to_pylist()):
                 counts[(rule, criterion)] = counts.get((rule, criterion), 0) + n
             if len(wanted):
-                rows.append(table.filter(pc.is_in(table["finding_id"], value_set=wanted)))
+                rows.append(table.filter(pc.is_in(table["finding_id"], value_set=wanted)).cast(
+                    pa.schema([("finding_id", pa.string()), ("rule_id", pa.string()), ("criterion", pa.string())])))
+            del table
         decided_rows = (pa.concat_tables(rows).to_pandas() if rows
                         else pd.DataFrame(columns=["finding_id", "rule_id", "criterion"]))
         totals = pd.DataFrame([(r, c, n) for (r, c), n in counts.items()], columns=["rule_id", "criterion", "findings"])
