@@ -242,18 +242,44 @@ def _table(out: Path, name: str, columns: list[str] | None = None, filter=None,
     return frame
 
 
+def _texts(out: Path, period: Period, ids: list[str], columns: list[str]) -> pd.DataFrame | None:
+    """``columns`` of the findings ``ids`` in the nights of both periods: each file read batch by batch
+    and filtered as it goes (a million findings' evidence is never decoded at once)."""
+    wanted = pa.array(sorted(set(ids)), pa.string())
+
+    def read():
+        parts = []
+        for f in data_files(Path(out) / "findings"):
+            night = f.parent.name.removeprefix("call_date=")
+            try:
+                if not period.previous.since <= date.fromisoformat(night) <= period.until:
+                    continue
+            except ValueError:
+                pass  # not in a night folder: read it
+            source = pq.ParquetFile(f, pre_buffer=False)
+            present = [c for c in ["finding_id"] + columns if c in source.schema_arrow.names]
+            for batch in source.iter_batches(batch_size=64 * 1024, columns=present):
+                keep = batch.filter(pc.is_in(batch.column("finding_id"), value_set=wanted))
+                if keep.num_rows:
+                    parts.append(keep.to_pandas())
+        return parts
+    parts = consistent(out, read)
+    if not parts:
+        return None
+    texts = pd.concat(parts, ignore_index=True)
+    for c in columns:
+        if c not in texts:
+            texts[c] = None
+    return texts
+
+
 def with_details(data: "ReportData", findings: pd.DataFrame) -> pd.DataFrame:
     """``findings`` (a few rows of a light :class:`ReportData`) with their texts, read for those ids alone."""
     missing = [c for c in DETAIL_COLUMNS if c not in findings.columns]
     if not missing or data.source is None:
         return findings
-    texts = None
-    if len(findings):
-        period = data.period
-        texts = _table(data.source, "findings", ["finding_id"] + missing,
-                       nights_between(period.previous.since, period.until)
-                       & ds.field("finding_id").isin(pa.array(findings["finding_id"].astype(object).tolist(),
-                                                              pa.string())))
+    texts = _texts(data.source, data.period, findings["finding_id"].astype(object).tolist(), missing) \
+        if len(findings) else None
     if texts is None:
         return findings.assign(**{c: None for c in missing})
     texts = texts.drop_duplicates("finding_id", keep="last").set_index("finding_id")
