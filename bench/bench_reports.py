@@ -10,6 +10,13 @@ default period: the last 7 nights) and the compliance queue. Prints the time
 of each, the pages written and their size. A benchmark, not a test: it
 asserts nothing, it reports. Target: both reports in under 60 s on the
 project's 2-core machine.
+
+At a bank's size (a million calls a night), make the scorecards with
+bench/synth_store.py (seconds, no scoring) and time the reports on them, one
+process each, CPU time and peak memory included (workers counted)::
+
+    python bench/synth_store.py --out /tmp/s1m --calls 1000000
+    python bench/bench_reports.py --store /tmp/s1m
 """
 from __future__ import annotations
 
@@ -55,7 +62,11 @@ def main() -> None:
     ap.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "default.yaml")
     ap.add_argument("--workers", type=int, default=None, help="processes for agent pages (default: one per core)")
     ap.add_argument("--keep", type=Path, help="keep scorecards and reports in this folder")
+    ap.add_argument("--store", type=Path, help="time `callqa report agents|compliance` on this scorecard folder "
+                    "(e.g. from bench/synth_store.py), each in its own process, with CPU time and peak memory")
     args = ap.parse_args()
+    if args.store:
+        return time_store(args.store, args.keep)
 
     source = args.input or generated(args.calls, args.days, args.agents, args.seed)
     work = args.keep or Path(tempfile.mkdtemp(prefix="callqa-bench-reports-"))
@@ -79,6 +90,20 @@ def main() -> None:
         print(f"reports in       {out / 'reports'}" if args.keep else "reports removed (use --keep DIR to look)")
     finally:
         if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def time_store(store: Path, keep: Path | None) -> None:
+    work = keep or Path(tempfile.mkdtemp(prefix="callqa-bench-reports-"))
+    env = dict(__import__("os").environ, PYTHONPATH=str(ROOT))  # this checkout's code
+    callqa = Path(sys.executable).with_name("callqa")
+    try:
+        for report in ("agents", "compliance"):
+            print(f"{report} report on {store}:", flush=True)
+            subprocess.run([sys.executable, str(ROOT / "bench" / "peak_rss.py"), "--", str(callqa), "report", report,
+                            "-s", str(store), "-o", str(work / report)], env=env, check=True)
+    finally:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -122,3 +122,58 @@ def test_a_period_without_calls_is_a_clear_error():
     _, out = scorecards()
     with pytest.raises(ReportError, match=r"no calls scored in 2030-01-01..2030-01-07; .* 2026-11-18..2026-11-20"):
         load_report_data(out, RUBRIC, since="2030-01-01", until="2030-01-07")
+
+
+def _spy_reads(monkeypatch) -> list:
+    """Record what the reports read: (dataset, columns, filter) of every read."""
+    import scorers.reports.data as data_module
+
+    reads = []
+    original = data_module.read_table
+
+    def spy(out, name, columns=None, filter=None, dictionary=()):
+        reads.append((name, columns, filter))
+        return original(out, name, columns, filter, dictionary)
+    monkeypatch.setattr(data_module, "read_table", spy)
+    return reads
+
+
+def _nights_read(out, name, filter) -> set:
+    from scorers.reports.data import dataset
+
+    table = dataset(out, name).to_table(columns=["call_date"], filter=filter)
+    return set(table.column("call_date").to_pylist())
+
+
+def test_a_report_of_one_night_reads_that_night_and_the_one_before_only(tmp_path, monkeypatch):
+    _, out = scorecards(tmp_path / "out")
+    reads = _spy_reads(monkeypatch)
+    data = load_report_data(out, RUBRIC, UNTIL, UNTIL)  # period 11-20, previous period 11-19
+    assert set(data.calls["night"]) == {D[1], D[2]}
+    assert {name for name, _, _ in reads} == {"calls", "findings"}  # never transcripts/, agents/, compliance/
+    for name, columns, where in reads:
+        assert columns is not None and "evidence" not in columns or name == "findings"
+        assert _nights_read(out, name, where) <= {D[1], D[2]}, name  # 2026-11-18's files are never scanned
+
+
+def test_the_agent_report_reads_no_transcripts_and_few_columns(tmp_path, monkeypatch):
+    from scorers.reports import build_agent_report
+
+    _, out = scorecards(tmp_path / "out")
+    for f in (out / "transcripts").rglob("*.parquet"):
+        f.write_bytes(b"not parquet")  # a report that opened them would fail
+    reads = _spy_reads(monkeypatch)
+    build_agent_report(out, tmp_path / "site", RUBRIC, SINCE, UNTIL, workers=1)
+    calls_columns = next(columns for name, columns, _ in reads if name == "calls")
+    assert "source" not in calls_columns and "scored_at" not in calls_columns
+    first_findings = next(columns for name, columns, _ in reads if name == "findings")
+    assert "evidence" not in first_findings and "detail" not in first_findings  # texts: only for shown findings
+
+
+def test_the_queue_of_a_night_reads_that_night(tmp_path, monkeypatch):
+    _, out = scorecards(tmp_path / "out")
+    reads = _spy_reads(monkeypatch)
+    queue = load_queue(out, since=NIGHTS[2], until=NIGHTS[2])
+    assert set(queue["night"]) <= {D[2]}
+    for name, _, where in reads:
+        assert _nights_read(out, name, where) <= {D[2]}, name

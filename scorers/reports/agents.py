@@ -32,7 +32,7 @@ from scorers.finding import VIOLATION
 from scorers.lifetime import exit_with_parent
 from scorers.numbers import mask_text
 from scorers.reports import charts, metrics
-from scorers.reports.data import ReportData, load_report_data
+from scorers.reports.data import ReportData, load_report_data, release_memory, with_details
 from scorers.reports.render import Site, Text, environment, ident, masked, non_ascii, rubric_label
 from scorers.rubric import Rubric
 
@@ -81,7 +81,8 @@ def _context(data: ReportData, generated_at: str) -> dict:
 def build_agent_report(scorecards: Path | str, dest: Path | str, rubric: Rubric, since=None, until=None,
                        min_calls: int = 2, workers: int | None = None) -> AgentReport:
     """Render the coaches' site for ``since``..``until`` into ``dest`` (replacing an older report there)."""
-    data = load_report_data(scorecards, rubric, since, until)
+    data = load_report_data(scorecards, rubric, since, until, light=True)
+    period, n_calls = data.period, len(data.current)
     generated_at = datetime.now().strftime("%Y-%m-%d %H:%M")
     ctx = _context(data, generated_at)
     summary = metrics.agent_summary(data)
@@ -92,6 +93,9 @@ def build_agent_report(scorecards: Path | str, dest: Path | str, rubric: Rubric,
         site.write("index.html", env.get_template("index.html").render(**ctx, **_overview(data, summary, min_calls)))
         jobs = _agent_jobs(data, summary, ctx)
         shared = _shared(data, ctx)
+        # every figure is computed: let the calls go before drawing (workers are started meanwhile)
+        del data, summary
+        release_memory()
         n_workers = _workers(workers, len(jobs))
         if n_workers <= 1:
             chars = render_agent_pages(str(site.stage), shared, jobs)
@@ -99,13 +103,12 @@ def build_agent_report(scorecards: Path | str, dest: Path | str, rubric: Rubric,
             chars = _render_in_workers(str(site.stage), shared, jobs, n_workers)
         site.chars |= chars
         site.publish({"report": "agents", "scorecards": str(Path(scorecards).resolve()),
-                      "since": str(data.period.since), "until": str(data.period.until),
+                      "since": str(period.since), "until": str(period.until),
                       "agents": len(jobs), "generated_at": generated_at})
     except BaseException:
         site.abort()
         raise
-    return AgentReport(site.dest, len(jobs), len(data.current), len(jobs) + 1,
-                       str(data.period.since), str(data.period.until))
+    return AgentReport(site.dest, len(jobs), n_calls, len(jobs) + 1, str(period.since), str(period.until))
 
 
 def _render_in_workers(stage: str, shared: dict, jobs: list[dict], n_workers: int) -> set[str]:
@@ -231,6 +234,7 @@ def _worst(data: ReportData, labels: dict) -> dict[str, list[dict]]:
     picked = metrics.worst_calls(data.current)
     findings = data.findings[data.findings["call_id"].isin(set(picked["call_id"]))
                              & (data.findings["outcome"] == VIOLATION)].sort_values(["call_id", "utterance_index"])
+    findings = with_details(data, findings)
     # points are the rubric's; the score is points kept / total weight × 100: show both so 73.3 adds up
     total_weight = {r.id: sum(c.weight for c in r.criteria) or 100.0 for r in data.rubrics}
     by_call: dict[str, list[dict]] = {}
@@ -257,7 +261,7 @@ def _worst(data: ReportData, labels: dict) -> dict[str, list[dict]]:
 
 def _praise(data: ReportData, labels: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for f in metrics.praise(data.findings).to_dict("records"):
+    for f in with_details(data, metrics.praise(data.findings)).to_dict("records"):
         out.setdefault(f["agent_id"], []).append(
             {"criterion": labels.get(f["criterion"], f["criterion"]), "evidence": f["evidence"],
              "span_start": f["span_start"], "span_end": f["span_end"], "call_id": f["call_id"],

@@ -25,11 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from scorers.reports import metrics
-from scorers.reports.data import as_rubrics, load_queue, with_decisions
+from scorers.reports.data import as_rubrics, load_queue, rule_counts, with_decisions
 from scorers.reports.render import Site, Text, call_ref, environment, finding_ref, ident, masked, rubric_label
 from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
 from scorers.rubric import Rubric
-from scorers.store import read_dataset
 
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
 SEVERITY_LABEL = {"critical": "严重", "major": "较重", "minor": "轻微"}
@@ -108,12 +107,22 @@ def _rows(queue: pd.DataFrame, labels: dict) -> list[dict]:
     return rows
 
 
-def _all_findings_with_decisions(scorecards: Path) -> pd.DataFrame:
-    table = read_dataset(scorecards, "findings")
-    if table is None:
-        return pd.DataFrame(columns=["finding_id", "rule_id", "criterion", "confirmed", "dismissed"])
-    findings = table.select(["finding_id", "rule_id", "criterion"]).to_pandas().drop_duplicates("finding_id")
-    return with_decisions(findings, latest_decisions(scorecards))
+def rule_stats(scorecards: Path) -> pd.DataFrame:
+    """Per rule, over every stored finding: findings, confirmed, dismissed (:func:`metrics.rule_decisions`),
+    counted file by file from three columns instead of holding every finding ever stored."""
+    decisions = latest_decisions(scorecards)
+    counted = rule_counts(scorecards, set(decisions.index))
+    if counted is None:
+        return metrics.rule_decisions(pd.DataFrame(columns=["finding_id", "rule_id", "criterion", "confirmed",
+                                                            "dismissed"]))
+    totals, decided = counted
+    decided = with_decisions(decided.drop_duplicates("finding_id"), decisions)
+    flags = decided.groupby(["rule_id", "criterion"]).agg(confirmed=("confirmed", "sum"),
+                                                          dismissed=("dismissed", "sum"))
+    rules = totals.join(flags, on=["rule_id", "criterion"])
+    rules[["confirmed", "dismissed"]] = rules[["confirmed", "dismissed"]].fillna(0).astype("int64")
+    rules = rules.sort_values(["rule_id", "criterion"]).reset_index(drop=True)
+    return metrics.ranked_rules(rules)
 
 
 def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Rubric | list | None = None,
@@ -131,7 +140,7 @@ def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Ru
               "suspected": int(((queue["status"] == "pending") & ~queue["counted"]).sum()),
               "confirmed": int((queue["status"] == CONFIRMED).sum()),
               "dismissed": int((queue["status"] == DISMISSED).sum())}
-    rules = metrics.rule_decisions(_all_findings_with_decisions(scorecards))
+    rules = rule_stats(scorecards)
     rule_rows = [dict(r, criterion=labels.get(r["criterion"], r["criterion"])) for r in rules.to_dict("records")]
     rows = _rows(queue, labels)
     ctx = {"generated_at": Text(generated_at), "scope": scope, "counts": counts, "scorecards": str(scorecards),

@@ -112,6 +112,14 @@ def rule_decisions(findings: pd.DataFrame) -> pd.DataFrame:
     rules = findings.groupby(["rule_id", "criterion"]).agg(findings=("finding_id", "size"),
                                                           confirmed=("confirmed", "sum"),
                                                           dismissed=("dismissed", "sum")).reset_index()
+    return ranked_rules(rules)
+
+
+def ranked_rules(rules: pd.DataFrame) -> pd.DataFrame:
+    """Rows of (rule_id, criterion, findings, confirmed, dismissed), in (rule_id, criterion) order: the
+    rules with a decision, noisiest first."""
+    if not len(rules):
+        return pd.DataFrame(columns=["rule_id", "criterion", "findings", "confirmed", "dismissed", "dismissal_rate"])
     decided = rules["confirmed"] + rules["dismissed"]
     rules["dismissal_rate"] = (rules["dismissed"] / decided.where(decided > 0)).astype(float)
     rules = rules[decided > 0]
@@ -123,9 +131,11 @@ def worst_calls(calls: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
 
     Calls that kept every point are never "worst".
     """
-    ordered = calls[calls["score"] < 100.0].assign(not_vetoed=lambda f: ~f["vetoed_adj"]).sort_values(
+    keys = calls.loc[calls["score"] < 100.0, ["agent_id", "score", "vetoed_adj", "started", "call_id"]]
+    keys = keys.assign(not_vetoed=lambda f: ~f["vetoed_adj"]).sort_values(
         ["agent_id", "score", "not_vetoed", "started", "call_id"], ascending=[True, True, True, False, True])
-    return ordered.groupby("agent_id", sort=False).head(limit)
+    picked = keys.groupby("agent_id", sort=False).head(limit)  # sorted on the keys alone: a few rows copied
+    return calls.loc[picked.index].assign(not_vetoed=picked["not_vetoed"])
 
 
 def praise(findings: pd.DataFrame, limit: int = 5) -> pd.DataFrame:

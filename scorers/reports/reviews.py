@@ -27,7 +27,6 @@ from typing import Iterable
 import pandas as pd
 
 from scorers.numbers import mask_text
-from scorers.store import read_dataset
 
 REVIEWS = "reviews"
 CONFIRMED, DISMISSED = "confirmed", "dismissed"
@@ -56,9 +55,16 @@ def normalize_decision(value: str) -> str | None:
     return DECISION_ALIASES.get(str(value).strip().lower())
 
 
-def known_finding_ids(out: Path | str) -> set[str]:
-    """Every finding id in ``OUT/findings`` (the compliance queue is a subset of it)."""
-    table = read_dataset(out, "findings")
+def known_finding_ids(out: Path | str, among: Iterable[str] | None = None) -> set[str]:
+    """Every finding id in ``OUT/findings`` (the compliance queue is a subset of it); with ``among``,
+    only those of them that are there (one column scanned with a filter, not every finding held)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from scorers.reports.data import read_table
+
+    where = None if among is None else ds.field("finding_id").isin(pa.array(sorted(set(among)), pa.string()))
+    table = read_table(out, "findings", ["finding_id"], where)
     if table is None:
         raise ReviewError(f"no scorecards under {out}: {Path(out) / 'findings'} has no Parquet files")
     return set(table.column("finding_id").to_pylist())
@@ -93,7 +99,7 @@ def record_decisions(out: Path | str, decisions: Iterable[Decision], source: str
         raise ReviewError("no decisions to record")
     if labels is None:
         labels = [f"decision {n}" for n in range(1, len(decisions) + 1)] if len(decisions) > 1 else ["decision"]
-    known = known_finding_ids(out)
+    known = known_finding_ids(out, (d.finding_id for d in decisions))
     problems = [p for label, d in zip(labels, decisions) for p in _check(d, known, label)]
     if problems:
         raise ReviewError(_summary(problems))
