@@ -213,8 +213,15 @@ def batch_key(files: list[Path], rubric: Rubric) -> str:
 
 def known_criteria(out: Path, router: Router) -> list[str]:
     """The criterion columns every file of ``calls/`` and ``agents/`` carries: the run's rubrics'
-    (the default's first), then those only files already in ``out`` have (a rubric no longer routed to)."""
+    (the default's first), then those only files already in ``out`` have (a rubric no longer routed to).
+
+    The stored files' criteria are those the last commit recorded (every file was aligned to them,
+    :func:`align_schemas`), so a night does not read every footer of the history; an output
+    written before commits recorded them is read file by file once."""
     criteria = list(dict.fromkeys(c for r in router.rubrics for c in r.criterion_ids))
+    last = Store(out).last_manifest()
+    if last.get("schema_mark") and isinstance(last.get("criteria"), list):
+        return criteria + [c for c in last["criteria"] if c not in criteria]
     for dataset in ("calls", "agents"):
         for f in sorted((Path(out) / dataset).glob("call_date=*/*.parquet")):
             criteria += [c for c in criteria_in(pq.read_schema(f), dataset) if c not in criteria]
@@ -328,7 +335,8 @@ def stage_night(night: Night, results: list[ShardResult], replace: bool = False)
     for old in sorted(rejected_dir.glob("*.jsonl")) if rejected_dir.is_dir() else []:
         if batch_of(old.stem) == night.default_stem:
             writer.delete(old.relative_to(night.out))
-    align_schemas(writer, night.criteria)
+    if Store(night.out).last_manifest().get("schema_mark") != schema_mark(night.criteria):
+        align_schemas(writer, night.criteria)  # a new criterion or column since the last commit (or none recorded)
     summary = summarize(night, results, rejections)
     summary.warnings = warnings
     days = {partition_day(Path(f)) for r in results for f in r.files if f.startswith("calls/")}
@@ -428,6 +436,13 @@ def _drop_from_shard(result: ShardResult, call_ids: set[str], rejections: list[R
 ALIGNED = ("calls", "findings", "compliance", "agents")
 
 
+def schema_mark(criteria: list[str]) -> str:
+    """A fingerprint of every aligned dataset's schema for ``criteria``: recorded by each commit, so
+    the next night knows whether stored files need aligning without reading their footers."""
+    text = "|".join(f"{d}:{dataset_schema(d, criteria)}" for d in ALIGNED)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
 def align_schemas(writer: StagedWrite, criteria: list[str]) -> int:
     """Rewrite every file (on disk or staged) whose schema is not its dataset's current one; returns how many.
 
@@ -516,7 +531,8 @@ def commit_batch(staged: StagedBatch) -> BatchSummary:
     staged.writer.commit({"run_id": staged.writer.run_id, "batch": staged.stem, "rubric": s.rubric,
                           "files": s.files, "calls_scored": s.calls_scored, "rejected": s.rejected,
                           "dates": s.dates, "violations": s.violations, "notices": s.notices,
-                          "warnings": s.warnings,
+                          "warnings": s.warnings, "criteria": staged.criteria,
+                          "schema_mark": schema_mark(staged.criteria),
                           "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     return s
 

@@ -227,6 +227,14 @@ class Store:
         except OSError:
             return None
 
+    def last_manifest(self) -> dict:
+        """The manifest of the last finished commit (``_runs/<run id>.json``), {} when there is none."""
+        try:
+            run_id = json.loads(self.committed() or "{}").get("run_id")
+            return json.loads((self.out / RUNS / f"{run_id}.json").read_text(encoding="utf-8")) if run_id else {}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
     def settle(self) -> None:
         """Finish an interrupted commit before reading, or wait for a running one; refuse if neither works."""
         deadline = time.monotonic() + self.wait_s

@@ -859,3 +859,18 @@ def test_a_call_id_in_two_shards_is_rejected_as_a_duplicate_like_in_one(make_cal
     assert json.loads(rejected["record"])["agent_id"] == "A9"  # the record as it stands in the file, to replay
     assert len(read_dataset(out, "transcripts").filter(pa.compute.equal(
         read_dataset(out, "transcripts").column("call_id"), "D-1"))) == 2  # the duplicate's rows are gone
+
+
+def test_a_night_reads_no_stored_footer_to_align_schemas_when_nothing_changed(make_call, default_rubric, tmp_path,
+                                                                             monkeypatch):
+    import scorers.batch as batch
+
+    out = tmp_path / "out"
+    run_batch(make_call(call_id="H-1", file="night1.jsonl"), out, default_rubric)
+    aligned = []
+    monkeypatch.setattr(batch, "align_schemas", lambda writer, criteria: aligned.append(list(criteria)) or 0)
+    run_batch(make_call(call_id="H-2", file="night2.jsonl"), out, default_rubric)
+    assert aligned == []  # the last commit recorded the same schemas
+    (tmp_path / "out" / "_runs").joinpath(json.loads((out / "_SUCCESS").read_text())["run_id"] + ".json").write_text("{}")
+    run_batch(make_call(call_id="H-3", file="night3.jsonl"), out, default_rubric)
+    assert len(aligned) == 1  # nothing recorded (an output of an older callqa): aligned as before
