@@ -371,16 +371,22 @@ def iter_records(files: list[Path], notices: list[str] | None = None) -> Iterato
     seen: dict[str, str] = {}
     for path in files:
         source = printable(str(path))
-        try:
-            records = file_records(path, source, notices)
-        except NotUtf8 as err:
-            yield Rejection(source, "(file)", "", "(file)", str(err), "")
-            continue
-        except (OSError, UnicodeError, ValueError, csv.Error) as err:
-            yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
+        records = read_file(path, source, notices)
+        if isinstance(records, Rejection):
+            yield records
             continue
         for _, item in build_calls(records, source, seen):
             yield item
+
+
+def read_file(path: Path, source: str, notices: list[str] | None) -> list[tuple[str, str, Any]] | Rejection:
+    """The records of one whole file, or the one Rejection of a file that cannot be read at all."""
+    try:
+        return file_records(path, source, notices)
+    except NotUtf8 as err:
+        return Rejection(source, "(file)", "", "(file)", str(err), "")
+    except (OSError, UnicodeError, ValueError, csv.Error) as err:
+        return Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
 
 
 def build_calls(records: Iterable[tuple[str, str, Any]], source: str,

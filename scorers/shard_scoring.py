@@ -116,7 +116,7 @@ def holds_personal_number(identifier: str) -> bool:
 
 def score_shard(task: ShardTask, router: Router) -> ShardResult:
     """Read, score and write one shard with ``router``'s rubrics; see the module docstring."""
-    from scorers.batch import score_rejecting, scoring_rejection  # noqa: F401 (one scoring path for every runner)
+    from scorers.batch import score_rejecting  # one scoring path for every runner
 
     shard, folder = task.shard, Path(task.folder)
     shutil.rmtree(folder, ignore_errors=True)  # a rerun after a dead worker starts clean

@@ -21,7 +21,6 @@ encoding callqa reads is one rejection naming its lines.
 from __future__ import annotations
 
 import codecs
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any, Iterator
 
 from scorers.call import Call  # noqa: F401 (Block)
 from scorers.encoding import NotUtf8, decode
-from scorers.ingest import Rejection, build_calls, file_records, printable, read_jsonl
+from scorers.ingest import Rejection, build_calls, printable, read_file, read_jsonl
 
 BLOCK_LINES = 1_000  # lines decoded, parsed and scored together: what bounds a worker's memory
 SHARD_MIN_LINES = 2_000  # below this a shard's fixed cost (files, a task) outweighs spreading it
@@ -203,13 +202,9 @@ def _decoded_block(data: bytes, first_line: int, count: int, shard: Shard, notic
 
 def _whole_file(path: Path, source: str, notices: list[str]) -> Iterator[Records | Rejection]:
     file_notices: list[str] = []
-    try:
-        records = file_records(path, source, file_notices)
-    except NotUtf8 as err:
-        yield Rejection(source, "(file)", "", "(file)", str(err), "")
-        return
-    except (OSError, UnicodeError, ValueError, csv.Error) as err:
-        yield Rejection(source, "(file)", "", "(file)", f"cannot read file: {err}", "")
+    records = read_file(path, source, file_notices)
+    if isinstance(records, Rejection):
+        yield records
         return
     for notice in file_notices:
         _notice(notices, notice)
