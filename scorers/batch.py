@@ -362,12 +362,9 @@ def check_delivery(night: Night, ids: pa.ChunkedArray, failed: list[str], replac
     The calls of a re-delivery replace everything its earlier run stored (the batch's files), so a
     file that became empty or was cut short would delete the rest of the night. Checked before
     anything is committed: refused, the run changes nothing."""
-    stems = set(night.stems.values())
-    stored_files = [f for f in sorted((night.out / "calls").glob("call_date=*/*.parquet")) if batch_of(f.stem) in stems]
-    if not stored_files:
+    stored = Store(night.out).batch_call_ids(set(night.stems.values()))
+    if not len(stored):
         return []
-    stored = pa.concat_arrays([pq.read_table(f, columns=list(KEY)).column(KEY[0]).combine_chunks()
-                               for f in stored_files])
     read = pa.concat_arrays([ids.combine_chunks(), pa.array(failed, pa.string())])
     missing = len(pc.unique(stored.filter(pc.invert(pc.is_in(stored, value_set=read)))))
     if not missing:

@@ -266,26 +266,30 @@ class Store:
         columns (``calls/``, ``agents/``): the dataset is read with the union of
         their schemas, a column a file lacks comes back null for its rows.
         """
+        return self.consistent(lambda: _read_files_of(self.out / name), repr(name))
+
+    def consistent(self, read, what: str = "the datasets"):
+        """``read()`` as of one finished commit: an interrupted commit is finished first, and a
+        read that overlapped a commit (``_SUCCESS`` changed, or a journal appeared) is done again."""
         for _ in range(20):
             self.settle()
             before = self.committed()
             try:
-                table = _read_files_of(self.out / name)
+                result = read()
             except (OSError, pa.ArrowInvalid):  # a file went away under us: a commit ran meanwhile
                 if not self.pending() and self.committed() == before:
                     raise
                 continue
             if not self.pending() and self.committed() == before:
-                return table
-        raise StoreInconsistent(f"{self.out}: the datasets kept changing while {name!r} was read; try again")
+                return result
+        raise StoreInconsistent(f"{self.out}: the datasets kept changing while {what} was read; try again")
 
-    def batch_call_ids(self, stems: set[str] | frozenset[str]) -> set[str]:
-        """The calls stored in a batch's files (``calls/*/<stem>.parquet`` for each of its stems)."""
-        ids: set[str] = set()
-        for f in sorted((self.out / "calls").glob("call_date=*/*.parquet")):
-            if batch_of(f.stem) in stems:
-                ids.update(pq.read_table(f, columns=list(KEY)).column(KEY[0]).to_pylist())
-        return ids
+    def batch_call_ids(self, stems: set[str] | frozenset[str]) -> pa.Array:
+        """The calls stored in a batch's files (``calls/*/<stem>.parquet`` and ``<stem>-s00003.parquet``
+        for each of its stems), as one Arrow array: a million ids stay a compact column."""
+        parts = [pq.read_table(f, columns=list(KEY)).column(KEY[0]).combine_chunks()
+                 for f in sorted((self.out / "calls").glob("call_date=*/*.parquet")) if batch_of(f.stem) in stems]
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
 
 
 SHARD_SUFFIX = re.compile(r"-s[0-9]{5}$")  # <batch stem>-s00003: a shard's part file of the batch
@@ -496,14 +500,6 @@ class StagedWrite:
         relative = Path(relative)
         self._moves[relative] = Path(staged)
         self._deletes.discard(relative)
-
-    def delete_stem(self, dataset: str, file_stem: str) -> None:
-        """Remove every day's ``<file_stem>.parquet`` of ``dataset`` (a rubric no call of the batch got this time)."""
-        for existing in sorted((self.out / dataset).glob("call_date=*/*.parquet")):
-            relative = existing.relative_to(self.out)
-            if batch_of(existing.stem) == file_stem and relative not in self._moves:
-                self.delete(relative)
-                self.touched_days.add(partition_day(existing))
 
     def _drop_rows(self, path: Path, keys: list[str]) -> None:
         """Drop the rows of calls ``keys`` (sorted) from a stored file; its footer first says whether it can hold any."""

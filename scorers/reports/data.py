@@ -37,7 +37,7 @@ from scorers.reports.render import ReportError
 from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
 from scorers.rubric import Rubric
 from scorers.schemas import PARTITION
-from scorers.store import Store, StoreInconsistent
+from scorers.store import Store
 
 DEFAULT_NIGHTS = 7
 CHINA_TZ = "Asia/Shanghai"
@@ -184,21 +184,8 @@ def dataset(out: Path | str, name: str, dictionary: tuple[str, ...] = ()) -> ds.
 
 
 def consistent(out: Path | str, read):
-    """``read()`` as of one finished commit (like :meth:`scorers.store.Store.read`): an interrupted
-    commit is finished first, and a read that overlapped a commit is done again."""
-    store = Store(out)
-    for _ in range(20):
-        store.settle()
-        before = store.committed()
-        try:
-            result = read()
-        except (OSError, pa.ArrowInvalid):  # a file went away under us: a commit ran meanwhile
-            if not store.pending() and store.committed() == before:
-                raise
-            continue
-        if not store.pending() and store.committed() == before:
-            return result
-    raise StoreInconsistent(f"{out}: the datasets kept changing while they were read; try again")
+    """``read()`` as of one finished commit (:meth:`scorers.store.Store.consistent`)."""
+    return Store(out).consistent(read)
 
 
 def nights_between(since: date | None, until: date | None):
