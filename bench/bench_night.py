@@ -70,19 +70,39 @@ def measure(argv: list[str]) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     cpu: dict[int, float] = {}
-    peak = 0
+    own_peak: dict[int, int] = {}
+    names: dict[int, str] = {}
+    peak, at_peak = 0, {}
     while proc.poll() is None:
-        total = 0
+        total, now = 0, {}
         for pid in _tree(proc.pid):
             got = _sample(pid)
             if got:
                 cpu[pid] = max(cpu.get(pid, 0.0), got[0])
                 total += got[1]
-        peak = max(peak, total)
+                now[pid] = got[1]
+                own_peak[pid] = max(own_peak.get(pid, 0), got[1])
+                if pid not in names:
+                    names[pid] = _name(pid)
+        if total > peak:
+            peak, at_peak = total, now
         time.sleep(0.2)
     output = proc.stdout.read()
+    processes = sorted(((own_peak[pid], at_peak.get(pid, 0), cpu.get(pid, 0.0), names.get(pid, "?"))
+                        for pid in own_peak), reverse=True)
     return {"rc": proc.returncode, "wall": time.perf_counter() - started, "cpu": sum(cpu.values()),
-            "peak_gib": peak / 2**30, "output": output}
+            "peak_gib": peak / 2**30, "output": output, "processes": processes}
+
+
+def _name(pid: int) -> str:
+    """A short name for a process of the tree: its command line, less the interpreter's path."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [a.decode(errors="replace") for a in argv if a]
+    words = [w.rsplit("/", 1)[-1] if i < 2 else w for i, w in enumerate(words)]
+    return " ".join(words)[:90]
 
 
 def main() -> None:
@@ -93,6 +113,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--nightly", action="store_true", help="also run the Prefect flow (with reports)")
     ap.add_argument("--model", action="store_true", help="score with the rubric's model (default: rules only)")
+    ap.add_argument("--processes", action="store_true",
+                    help="also list the largest processes of the tree: own peak, share of the tree's peak, CPU")
     args = ap.parse_args()
     night = generated_night(args.calls, args.seed, args.days)
     callqa = str(Path(sys.executable).parent / "callqa")
@@ -109,6 +131,10 @@ def main() -> None:
         print(f"{name:<22} {r['wall']:7.1f} s wall  {args.calls / r['wall']:7.0f} calls/s  "
               f"{r['cpu']:7.1f} CPU-s  {args.calls / max(r['cpu'], 1e-9):6.0f} calls per CPU-s  "
               f"peak {r['peak_gib']:.2f} GiB  {status}")
+        if args.processes:
+            print("    own peak  at tree peak    CPU-s  process")
+            for own, at_peak, cpu, name in r["processes"][:8]:
+                print(f"    {own / 2**30:6.2f} GiB  {at_peak / 2**30:6.2f} GiB  {cpu:7.1f}  {name}")
 
 
 if __name__ == "__main__":
