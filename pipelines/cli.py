@@ -46,6 +46,7 @@ REPLACE_HELP = ("store a re-delivery even though it lacks calls the last run of 
                 "(they are dropped); without it such a run changes nothing and exits 2")
 RUBRIC_HELP = "score every call with this rubric (default: route each call by rubrics/routing.yaml)"
 ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/routing.yaml)"
+RULES_ONLY_HELP = "ignore the rubrics' model settings: score with the rules alone (to compare, or while retraining)"
 
 
 def _load_router(rubric: Optional[Path], routing: Optional[Path], models: bool = True):
@@ -128,8 +129,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
           out: Path = typer.Option(..., "--out", "-o", help="scorecard folder"),
           rubric: Optional[Path] = typer.Option(None, "--rubric", "-r", help=RUBRIC_HELP),
           routing: Optional[Path] = typer.Option(None, "--routing", help=ROUTING_HELP),
-          rules_only: bool = typer.Option(False, "--rules-only", help="ignore the rubrics' model settings: "
-                                          "score with the rules alone (to compare, or while retraining)"),
+          rules_only: bool = typer.Option(False, "--rules-only", help=RULES_ONLY_HELP),
           replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
           workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help=WORKERS_HELP),
           shard_calls: Optional[int] = typer.Option(None, "--shard-calls", min=1, help=SHARD_HELP),
@@ -168,14 +168,15 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
             dask: Optional[str] = typer.Option(None, "--dask", help="score on a Dask cluster: a scheduler's address "
                                                "(tcp://scheduler:8786) or 'local' (a cluster of --workers processes "
                                                "here); README 'A Dask cluster'"),
-            shard_calls: Optional[int] = typer.Option(None, "--shard-calls", min=1, help=SHARD_HELP)) -> None:
+            shard_calls: Optional[int] = typer.Option(None, "--shard-calls", min=1, help=SHARD_HELP),
+            rules_only: bool = typer.Option(False, "--rules-only", help=RULES_ONLY_HELP)) -> None:
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.paths import night_input
     from scorers.ingest import InputError, discover
     from scorers.store import OutputBusy, OutputLock
 
     _check_out(out)
-    _load_router(rubric, routing)  # fail fast, before the orchestrator starts
+    _load_router(rubric, routing, models=not rules_only)  # fail fast, before the orchestrator starts
     probe = OutputLock(out)  # and before Prefect's temporary server starts; the flow itself takes the lock
     try:
         if not probe.try_acquire():
@@ -194,7 +195,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
 
     try:
         summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
-                              shard_calls=shard_calls)
+                              shard_calls=shard_calls, rules_only=rules_only)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

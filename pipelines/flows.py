@@ -47,9 +47,10 @@ def rubric_at(path: str) -> Rubric:
 
 
 @lru_cache(maxsize=4)
-def router_at(rubric_path: str | None, routing_path: str | None) -> Router:
-    """The rubric of every call (``rubric_path``), or the routing file's rubrics; loaded once per process."""
-    return load_router(rubric_path, routing_path)
+def router_at(rubric_path: str | None, routing_path: str | None, models: bool = True) -> Router:
+    """The rubric of every call (``rubric_path``), or the routing file's rubrics; loaded once per process.
+    ``models=False``: rules only, whatever the rubrics' model settings say."""
+    return load_router(rubric_path, routing_path, models)
 
 
 @task(cache_policy=NO_CACHE)
@@ -59,10 +60,10 @@ def discover_inputs(input_path: str) -> list[Path]:
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
 def plan_night(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, lock: OutputLock,
-               workers: int, shard_calls: int | None = None) -> steps.Night:
+               workers: int, shard_calls: int | None = None, models: bool = True) -> steps.Night:
     """Cut the input into shards (a pass over its bytes, no parsing) and open the staging.
     Retried: input often sits on a network share that hiccups at night."""
-    night = steps.open_night(input_path, out, router_at(rubric_path, routing_path), lock, workers, shard_calls)
+    night = steps.open_night(input_path, out, router_at(rubric_path, routing_path, models), lock, workers, shard_calls)
     get_run_logger().info("%d input files in %d shards (%s records counted)", len(night.files), len(night.shards),
                           night.planned_records if night.planned_records is not None else "not all")
     return night
@@ -82,7 +83,8 @@ DASK_IN_FLIGHT = 64  # shard tasks submitted to a cluster ahead of their results
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def score_shard_on_cluster(packed: bytes, rubric_path: str | None, routing_path: str | None = None) -> bytes:
+def score_shard_on_cluster(packed: bytes, rubric_path: str | None, routing_path: str | None = None,
+                           models: bool = True) -> bytes:
     """One shard on a Dask worker (the rubrics load once per worker process, :func:`router_at`); it
     reads its input and writes its part files itself, so input and OUT must be on a filesystem
     every worker sees. The task and result travel pickled, as bytes: Prefect walks and rebuilds a
@@ -90,14 +92,15 @@ def score_shard_on_cluster(packed: bytes, rubric_path: str | None, routing_path:
     with it, and the scheduler reruns it elsewhere (the shard starts again from an empty folder)."""
     from scorers.shard_scoring import score_shard
 
-    return pickle.dumps(score_shard(pickle.loads(packed), router_at(rubric_path, routing_path)))
+    return pickle.dumps(score_shard(pickle.loads(packed), router_at(rubric_path, routing_path, models)))
 
 
-def score_on_cluster(night: steps.Night, rubric_path: str | None, routing_path: str | None) -> list:
+def score_on_cluster(night: steps.Night, rubric_path: str | None, routing_path: str | None,
+                     models: bool = True) -> list:
     """Every shard as a task on the flow's Dask cluster, at most DASK_IN_FLIGHT submitted at a time."""
     results, window = [], []
     for shard_task in night.tasks():
-        window.append(score_shard_on_cluster.submit(pickle.dumps(shard_task), rubric_path, routing_path))
+        window.append(score_shard_on_cluster.submit(pickle.dumps(shard_task), rubric_path, routing_path, models))
         if len(window) >= DASK_IN_FLIGHT:
             results.append(pickle.loads(window.pop(0).result()))
     results += [pickle.loads(future.result()) for future in window]
@@ -130,7 +133,8 @@ def aggregate_agents(staged: steps.StagedBatch) -> steps.BatchSummary:
 
 
 @task(cache_policy=NO_CACHE)
-def render_reports(out: str, rubric_path: str | None, routing_path: str | None = None) -> list[str]:
+def render_reports(out: str, rubric_path: str | None, routing_path: str | None = None,
+                   models: bool = True) -> list[str]:
     """Coaches' pages and the compliance queue into OUT/reports/agents and OUT/reports/compliance.
 
     Both cover every rubric the night was scored with. Each report is built on its own, so one
@@ -139,7 +143,7 @@ def render_reports(out: str, rubric_path: str | None, routing_path: str | None =
     from scorers.reports import build_agent_report, build_compliance_report
 
     logger = get_run_logger()
-    rubrics = router_at(rubric_path, routing_path).rubrics
+    rubrics = router_at(rubric_path, routing_path, models).rubrics
     root, errors = Path(out) / "reports", []
     try:
         agents = build_agent_report(out, root / "agents", rubrics)
@@ -160,7 +164,7 @@ def render_reports(out: str, rubric_path: str | None, routing_path: str | None =
 def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
                     routing_path: str | None = None, replace: bool = False,
                     workers: int | None = None, dask: str | None = None,
-                    shard_calls: int | None = None) -> steps.BatchSummary:
+                    shard_calls: int | None = None, rules_only: bool = False) -> steps.BatchSummary:
     """Score the night's calls and write the scorecards under ``out``.
 
     ``input_path`` may hold ``{date}``: the night being scored (yesterday, Beijing time).
@@ -173,23 +177,25 @@ def nightly_scoring(input_path: str, out: str, rubric_path: str | None = None,
     task runner, as :func:`run_nightly` sets it up): each worker reads its shards of the input and
     writes their files under ``out``, so both must be on a filesystem every worker sees.
     ``shard_calls``: calls per shard (default: sized so every worker gets several).
+    ``rules_only``: ignore the rubrics' model settings (to compare, or while a model is retrained).
     """
     with Store(out).acquire() as lock:  # OutputBusy: another run writes here; the flow run fails at once
-        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers, dask, shard_calls)
+        return _nightly(input_path, out, rubric_path, routing_path, replace, lock, workers, dask, shard_calls,
+                        not rules_only)
 
 
 def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: str | None, replace: bool,
              lock: OutputLock, workers: int | None = None, dask: str | None = None,
-             shard_calls: int | None = None) -> steps.BatchSummary:
+             shard_calls: int | None = None, models: bool = True) -> steps.BatchSummary:
     logger = get_run_logger()
     input_path = night_input(input_path)
     discover_inputs(input_path)  # fails the run early, with a clear message, when nothing is there
     workers = workers or available_cores()
     # quote(): a task's arguments are otherwise walked object by object to find upstream futures
-    night = plan_night(input_path, out, rubric_path, routing_path, quote(lock), workers, shard_calls)
+    night = plan_night(input_path, out, rubric_path, routing_path, quote(lock), workers, shard_calls, models)
     try:
         if dask:  # one task per shard on the cluster's workers
-            results = score_on_cluster(night, rubric_path, routing_path)
+            results = score_on_cluster(night, rubric_path, routing_path, models)
         else:
             results = score_night(quote(night), workers)
         staged = write_scorecards(quote(night), quote(results), replace)
@@ -203,7 +209,7 @@ def _nightly(input_path: str, out: str, rubric_path: str | None, routing_path: s
         raise
     logger.info("scored %d calls (%d rejected) into %s", summary.calls_scored, summary.rejected, out)
     try:
-        summary.report_errors = render_reports(out, rubric_path, routing_path)
+        summary.report_errors = render_reports(out, rubric_path, routing_path, models)
     except Exception as err:  # noqa: BLE001 - the scorecards are committed: the night is scored, reports are not
         summary.report_errors = [f"reports: {type(err).__name__}: {err}"]
         logger.error("reports not rendered (the scorecards are written): %s", err)
@@ -217,12 +223,12 @@ def _resolved(path: Path | str | None) -> str | None:
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
                 routing_path: Path | str | None = None, replace: bool = False,
                 workers: int | None = None, dask: str | None = None,
-                shard_calls: int | None = None) -> steps.BatchSummary:
+                shard_calls: int | None = None, rules_only: bool = False) -> steps.BatchSummary:
     started = time.perf_counter()
     temporary_server_dies_with_us()
     flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
     summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
-                      workers, dask, shard_calls)
+                      workers, dask, shard_calls, rules_only)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 

@@ -152,6 +152,35 @@ def test_the_model_is_loaded_once_before_chunk_threads_start(tmp_path, prefect_h
     assert seen["loaded_before_chunks"] == [True]  # a small night is scored in the flow's process
 
 
+_RULES_ONLY = r"""
+import json, sys
+args = json.loads(sys.argv[1])
+from scorers import batch
+from pipelines import flows
+seen = {"models": []}
+score_calls = batch.score_calls
+def spy_score(calls, router, *a, **k):
+    seen["models"].append(batch.uses_models(router))
+    return score_calls(calls, router, *a, **k)
+batch.score_calls = spy_score
+summary = flows.nightly_scoring(args["input"], args["out"], args["rubric"], rules_only=True)
+seen["calls"] = summary.calls_scored
+print("SUMMARY " + json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_nightly_rules_only_scores_without_the_rubrics_model(tmp_path, prefect_home, make_call, default_rubric_path):
+    # issue 9: the night's throughput is measured rules only; the default rubric asks the model for over_promise
+    from scorers.rubric import load_rubric
+
+    assert load_rubric(default_rubric_path).model is not None  # else this test proves nothing
+    path = make_call(call_id="R-1", agent_id="A1")
+    seen = run_child(_RULES_ONLY, {"input": str(path), "out": str(tmp_path / "out"), "rubric": str(default_rubric_path)},
+                     prefect_home=prefect_home)
+    assert seen == {"models": [False], "calls": 1}
+
+
 def test_serve_schedules_in_beijing_time_under_its_own_name(monkeypatch):
     # issue 10 item 17: `--cron "0 2 * * *"` fired at 02:00 UTC, and the name collided with prefect.yaml's
     from pipelines import flows

@@ -7,9 +7,9 @@ Chinese fonts. The CJK font only has to exist where the report is rendered
 (:mod:`scorers.reports.fonts`).
 
 Why the :class:`AgentCharts` painter: a site has a page per agent, and
-building a matplotlib figure costs more than drawing it. The painter builds
-the two agent figures once (axes, ticks, the shaded period, legends) and
-only swaps the data in for each agent. No pyplot: figures are plain
+drawing a matplotlib figure costs tens of milliseconds. The painter draws
+each agent chart's frame (axes, ticks, labels, the shaded period) once and
+adds each agent's lines and bars as plain SVG shapes. No pyplot: figures are plain
 :class:`~matplotlib.figure.Figure` objects with the SVG canvas, so nothing
 global (backends, open windows) is touched.
 """
@@ -153,46 +153,94 @@ def _rate_limit(*series) -> float:
 
 
 class AgentCharts:
-    """The two charts of every agent page, built once and re-filled per agent.
+    """The two charts of every agent page: the frame drawn by matplotlib once, the data added as SVG.
 
-    Their legends are HTML next to the chart (:data:`AGENT_LEGENDS`): a
-    matplotlib legend costs a third of the drawing time, times every agent.
+    Why: drawing a matplotlib figure costs tens of milliseconds, times two charts, times every agent
+    of a bank (most of a night's report time). What differs between agents is only the data: two
+    lines and two rows of bars. So the painter renders each frame (axes, ticks, Chinese labels as
+    outlines, the shaded period) once per axis range (ranges come in steps of ten, so there are a few),
+    and for each agent appends the lines, markers and bars as plain SVG shapes placed with the
+    frame's own data-to-page transform. Their legends are HTML next to the chart (:data:`AGENT_LEGENDS`).
     """
 
     def __init__(self, labels: list[str], current_from: int, criterion_names: list[str]):
         self.labels = labels
+        self.criteria_count = len(criterion_names)
+        self._frames: dict[tuple[str, float], tuple[str, object]] = {}
         with matplotlib.rc_context(_rc("agent")):
             self.trend_fig = _figure(11, 3.0, "agent")
             ax = self.trend_fig.add_subplot()
             _night_axis(ax, labels, current_from)
-            (self.team_line,) = ax.plot([], [], color=GREY, linestyle="--", marker="o", markersize=3)
-            (self.agent_line,) = ax.plot([], [], color=BLUE, marker="o", markersize=4, linewidth=1.8)
             ax.set_ylabel("得分")
             self.trend_ax = ax
             self.bar_fig = _figure(5.4, 3.0, "agent")
             self.bar_ax = self.bar_fig.add_subplot()
             zeros = [0.0] * len(criterion_names)
-            self.agent_bars, self.team_bars = _bars(self.bar_ax, criterion_names, zeros, zeros, "本人", "团队",
-                                                    legend=False)
+            _bars(self.bar_ax, criterion_names, zeros, zeros, "本人", "团队", legend=False)
             # Lay the figures out once, then keep that layout: constrained layout would otherwise
-            # be solved again for every agent, and it costs as much as drawing.
+            # be solved again for every axis range, and it costs as much as drawing.
             self.trend_ax.set_ylim(0, 100.5)
             for fig in (self.trend_fig, self.bar_fig):
                 fig.draw_without_rendering()
                 fig.set_layout_engine("none")
 
-    def trend(self, agent: list[float], team: list[float], salt: str) -> Markup:
-        xs = [i for i, v in enumerate(agent) if v == v]
-        self.agent_line.set_data(xs, [agent[i] for i in xs])
-        tx = [i for i, v in enumerate(team) if v == v]
-        self.team_line.set_data(tx, [team[i] for i in tx])
-        self.trend_ax.set_ylim(_score_floor(agent, team), 100.5)
-        return to_svg(self.trend_fig, "本人每晚平均分与团队中位数", f"{salt}-trend")
+    def _frame(self, kind: str, limit: float) -> tuple[str, object]:
+        """(the frame's SVG up to its closing tag, a function from data to SVG coordinates), per axis range."""
+        key = (kind, limit)
+        if key not in self._frames:
+            if kind == "trend":
+                fig, ax, label = self.trend_fig, self.trend_ax, "本人每晚平均分与团队中位数"
+                ax.set_ylim(limit, 100.5)
+            else:
+                fig, ax, label = self.bar_fig, self.bar_ax, "各评分项违规率：本人与团队"
+                ax.set_xlim(0, limit)
+            svg = str(to_svg(fig, label, f"agent-{kind}"))
+            transform, height = ax.transData.frozen(), fig.bbox.height
 
-    def criteria(self, agent: list[float], team: list[float], salt: str) -> Markup:
-        for bar, value in zip(self.agent_bars, agent):
-            bar.set_width(100 * value)
-        for bar, value in zip(self.team_bars, team):
-            bar.set_width(100 * value if value == value else 0.0)
-        self.bar_ax.set_xlim(0, _rate_limit(agent, team))
-        return to_svg(self.bar_fig, "各评分项违规率：本人与团队", f"{salt}-criteria")
+            def place(x: float, y: float, transform=transform, height=height) -> tuple[float, float]:
+                px, py = transform.transform((x, y))
+                return px, height - py  # SVG's y runs down
+
+            self._frames[key] = (svg[:svg.rindex("</svg>")], place)
+        return self._frames[key]
+
+    def trend(self, agent: list[float], team: list[float], salt: str = "") -> Markup:
+        """The agent's nightly mean against the team median; a night without calls breaks the line."""
+        frame, place = self._frame("trend", _score_floor(agent, team))
+        shapes = _series(team, place, GREY, 1.5, 1.5, dashed=True) + _series(agent, place, BLUE, 1.8, 2.0)
+        return Markup(f'{frame}<g class="data">{shapes}</g></svg>')
+
+    def criteria(self, agent: list[float], team: list[float], salt: str = "") -> Markup:
+        """Violation rate per criterion: the agent's bar above the team's."""
+        frame, place = self._frame("criteria", _rate_limit(agent, team))
+        rects = []
+        for row, (mine, theirs) in enumerate(zip(agent, team)):
+            for offset, value, colour in ((-0.2, mine, ORANGE), (0.2, theirs, GREY)):
+                if value == value and value > 0:
+                    x0, y0 = place(0, row + offset - 0.19)
+                    x1, y1 = place(100 * value, row + offset + 0.19)
+                    rects.append(f'<rect x="{min(x0, x1):.2f}" y="{min(y0, y1):.2f}" width="{abs(x1 - x0):.2f}" '
+                                 f'height="{abs(y1 - y0):.2f}" fill="{colour}"/>')
+        return Markup(f'{frame}<g class="data">{"".join(rects)}</g></svg>')
+
+
+def _series(values: list[float], place, colour: str, width: float, radius: float, dashed: bool = False) -> str:
+    """A line with a marker per night; nights without a value (NaN) break the line."""
+    runs, run = [], []
+    for i, v in enumerate(values):
+        if v is None or v != v:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(place(i, float(v)))
+    if run:
+        runs.append(run)
+    dash = ' stroke-dasharray="5.5 2.4"' if dashed else ""
+    out = []
+    for points in runs:
+        if len(points) > 1:
+            out.append(f'<polyline points="{" ".join(f"{x:.2f},{y:.2f}" for x, y in points)}" fill="none" '
+                       f'stroke="{colour}" stroke-width="{width}"{dash}/>')
+        out += [f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{radius}" fill="{colour}"/>' for x, y in points]
+    return "".join(out)
