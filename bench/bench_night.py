@@ -2,11 +2,14 @@
 """A whole night end to end, as the scheduler runs it: wall clock, CPU and peak memory of the process tree.
 
     python bench/bench_night.py --calls 10000 [--workers 1 2] [--nightly] [--model] [--days 1]
+    python bench/bench_night.py --input bench/distinct-100000.jsonl --workers 2 --nightly-only --model
 
 Generates the night with ../shared/bench/gen_calls.py (seeded, kept in bench/),
 then runs ``callqa score`` (rules only unless ``--model``) once per ``--workers``
 value, and with ``--nightly`` also ``callqa nightly`` (the Prefect flow, with
-reports), each in a fresh output folder. For each run it prints wall seconds,
+reports; ``--nightly-only``: that alone), each in a fresh output folder, all rules
+only unless ``--model``. ``--input`` times a night already written (e.g. the
+distinct-text night of ``bench/distinct_night.py``) instead of a generated one. For each run it prints wall seconds,
 calls/s, the CPU seconds (user + sys) of the whole process tree, and the peak
 resident memory of the tree, all sampled from /proc every 0.2 s (the scoring
 workers are grandchildren, which ``getrusage`` does not see). The machine is
@@ -112,18 +115,27 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--nightly", action="store_true", help="also run the Prefect flow (with reports)")
+    ap.add_argument("--nightly-only", action="store_true", help="only the Prefect flow")
+    ap.add_argument("--input", type=Path, help="a night's JSONL to time instead of a generated one")
     ap.add_argument("--model", action="store_true", help="score with the rubric's model (default: rules only)")
     ap.add_argument("--processes", action="store_true",
                     help="also list the largest processes of the tree: own peak, share of the tree's peak, CPU")
     args = ap.parse_args()
-    night = generated_night(args.calls, args.seed, args.days)
+    if args.input:
+        night = args.input
+        with open(night, "rb") as f:
+            args.calls = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    else:
+        night = generated_night(args.calls, args.seed, args.days)
     callqa = str(Path(sys.executable).parent / "callqa")
-    runs = [(f"score --workers {w}", [callqa, "score", "-i", str(night), "-q", "--workers", str(w)]
-             + ([] if args.model else ["--rules-only"])) for w in args.workers]
-    if args.nightly:
+    rules = [] if args.model else ["--rules-only"]
+    runs = [] if args.nightly_only else [
+        (f"score --workers {w}", [callqa, "score", "-i", str(night), "-q", "--workers", str(w)] + rules)
+        for w in args.workers]
+    if args.nightly or args.nightly_only:
         runs.append((f"nightly --workers {args.workers[-1]}",
-                     [callqa, "nightly", "-i", str(night), "--workers", str(args.workers[-1])]))
-    print(f"night: {night} ({args.calls} calls), {'rules + model' if args.model else 'rules only'} for score")
+                     [callqa, "nightly", "-i", str(night), "--workers", str(args.workers[-1])] + rules))
+    print(f"night: {night} ({args.calls} calls), {'rules + model' if args.model else 'rules only'}")
     for name, argv in runs:
         with tempfile.TemporaryDirectory() as out:
             r = measure(argv + ["-o", out])

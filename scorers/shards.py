@@ -113,22 +113,32 @@ def plan_shards(files: list[Path], workers: int = 1, shard_lines: int | None = N
         except OSError:
             pass  # read (and rejected, by name) when its shard is read
         counted.append(path)
+    blocks = sum(len(item[1]) - 1 for item in counted if isinstance(item, tuple))
     if shard_lines:
-        steps = max(1, shard_lines // every)
+        per_shard_blocks = float(max(1, shard_lines // every))
     else:
         total = sum(item[2] for item in counted if isinstance(item, tuple))
         per_shard = SHARD_MAX_LINES if workers <= 1 else math.ceil(total / (SHARDS_PER_WORKER * workers))
-        steps = max(1, min(SHARD_MAX_LINES, max(SHARD_MIN_LINES, per_shard)) // every)
+        wanted = max(1, math.ceil(total / min(SHARD_MAX_LINES, max(SHARD_MIN_LINES, per_shard))))
+        even = math.ceil(wanted / workers) * workers  # as many for every worker: 9 shards on 2 leave one idle
+        if workers > 1 and total / even >= SHARD_MIN_LINES:
+            wanted = even
+        per_shard_blocks = max(1.0, blocks / wanted)
     shards: list[Shard] = []
     for item in counted:
         if not isinstance(item, tuple):
             shards.append(Shard(len(shards), str(item)))
             continue
         path, starts, lines = item
-        for b in range(0, max(1, len(starts) - 1), steps):
-            first, last = b, min(b + steps, len(starts) - 1)
-            shards.append(Shard(len(shards), str(path), starts[first], starts[last], first * every + 1,
-                                min(lines, last * every) - first * every))
+        n_blocks = max(1, len(starts) - 1)
+        # cut at evenly spaced block boundaries: shards of a file differ by one block at most
+        n = max(1, round(n_blocks / per_shard_blocks)) if not shard_lines else math.ceil(n_blocks / per_shard_blocks)
+        cuts = [min(len(starts) - 1, round(k * n_blocks / n)) for k in range(n + 1)] if not shard_lines else \
+            [min(len(starts) - 1, k * int(per_shard_blocks)) for k in range(n + 1)]
+        for first, last in zip(cuts, cuts[1:]):
+            if last > first or len(starts) == 1:
+                shards.append(Shard(len(shards), str(path), starts[first], starts[last], first * every + 1,
+                                    min(lines, last * every) - first * every))
     return shards
 
 
