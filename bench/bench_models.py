@@ -34,21 +34,13 @@ from scorers.rubric import load_rubric  # noqa: E402
 
 
 def distinct_items(items: list, seed: int) -> list:
-    """Each input with a different tail of real text, so no two are alike and nothing is cached."""
-    import gzip
+    """Each input with a different tail of real text (:func:`distinct_night.with_tail`), so nothing is cached."""
     import random
 
-    rng = random.Random(seed)
-    lines = []
-    for name in ("tatoeba_cmn_sentences.txt.gz", "kdconv_dialogue.txt.gz"):
-        with gzip.open(ROOT / "data" / "pretrain" / name, "rt", encoding="utf-8") as f:
-            lines += [line.strip() for line in f if len(line.strip()) >= 4]
-    out = []
-    for n, (task, text, context) in enumerate(items):
-        tail = rng.choice(lines)
-        start = rng.randrange(max(1, len(tail) - 4))
-        out.append((task, f"{text}，{tail[start:start + rng.randint(4, 20)]}{n % 97}", context))
-    return out
+    from distinct_night import tail_lines, with_tail
+
+    rng, lines = random.Random(seed), tail_lines()
+    return [(task, with_tail(text, n, rng, lines), context) for n, (task, text, context) in enumerate(items)]
 
 
 def main() -> None:

@@ -68,6 +68,10 @@ def test_shards_are_sized_from_the_workers(tmp_path, monkeypatch):
     assert len(plan_shards([path], workers=2)) == 8  # about four per worker
     assert len(plan_shards([path], workers=50)) == 20  # never under the smallest size
     assert sum(s.lines for s in plan_shards([path], workers=2)) == 400
+    # 430 lines on 2 workers: 8 shards of 50 or 60 lines (every worker gets four, none is left with one more)
+    path = write_night(tmp_path / "m.jsonl", 430)
+    sizes = [s.lines for s in plan_shards([path], workers=2)]
+    assert len(sizes) == 8 and set(sizes) <= {50, 60} and sum(sizes) == 430, sizes
 
 
 def test_gbk_is_cut_like_utf8_and_read_with_a_notice(tmp_path):
