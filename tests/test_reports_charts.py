@@ -38,18 +38,18 @@ def test_chinese_glyphs_are_embedded_as_outlines():
 def test_agent_painter_redraws_with_each_agents_data():
     painter = charts.AgentCharts(charts.night_labels(NIGHTS), 7, NAMES)
     nan = float("nan")
-    a = painter.trend([nan] * 7 + [90, 80, nan, 70, 95, 100, 60], [85.0] * 14, "agent-A1")
-    b = painter.trend([nan] * 7 + [100] * 7, [85.0] * 14, "agent-A2")
+    a = painter.trend([nan] * 7 + [90, 80, nan, 70, 95, 100, 60], [85.0] * 14)
+    b = painter.trend([nan] * 7 + [100] * 7, [85.0] * 14)
     _is_inline_svg(a)
     assert a != b
-    bars_a = painter.criteria([0.5, 0, 0, 0.25, 0], [0.1] * 5, "agent-A1")
-    bars_b = painter.criteria([0, 0, 0, 0, 0], [0.1] * 5, "agent-A1")
+    bars_a = painter.criteria([0.5, 0, 0, 0.25, 0], [0.1] * 5)
+    bars_b = painter.criteria([0, 0, 0, 0, 0], [0.1] * 5)
     assert bars_a != bars_b
 
 
 def test_clip_ids_differ_between_charts_of_one_page():
     painter = charts.AgentCharts(charts.night_labels(NIGHTS), 7, NAMES)
-    trend = painter.trend([80.0] * 14, [85.0] * 14, "agent-A1")
-    bars = painter.criteria([0.1] * 5, [0.1] * 5, "agent-A1")
+    trend = painter.trend([80.0] * 14, [85.0] * 14)
+    bars = painter.criteria([0.1] * 5, [0.1] * 5)
     clip = re.compile(r'<clipPath id="([^"]+)"')
     assert not set(clip.findall(trend)) & set(clip.findall(bars))

@@ -284,11 +284,10 @@ def render_agent_pages(stage: str, shared: dict, jobs: list[dict]) -> set[str]:
     template = environment().get_template("agent.html")
     chars: set[str] = set()
     for job in jobs:
-        salt = job["page"].removesuffix(".html")
         agent_series, team_series = job["trend"]
-        svg = {"trend": painter.trend(agent_series, team_series, salt),
+        svg = {"trend": painter.trend(agent_series, team_series),
                "criteria": painter.criteria([c["rate"] for c in job["criteria"]],
-                                            [c["team_rate"] for c in job["criteria"]], salt)}
+                                            [c["team_rate"] for c in job["criteria"]])}
         html = template.render(**shared["ctx"], charts=svg, legends=charts.AGENT_LEGENDS,
                                **{k: v for k, v in job.items() if k != "trend"})
         Path(stage, job["page"]).write_text(html, encoding="utf-8")

@@ -165,7 +165,6 @@ class AgentCharts:
 
     def __init__(self, labels: list[str], current_from: int, criterion_names: list[str]):
         self.labels = labels
-        self.criteria_count = len(criterion_names)
         self._frames: dict[tuple[str, float], tuple[str, object]] = {}
         with matplotlib.rc_context(_rc("agent")):
             self.trend_fig = _figure(11, 3.0, "agent")
@@ -204,13 +203,13 @@ class AgentCharts:
             self._frames[key] = (svg[:svg.rindex("</svg>")], place)
         return self._frames[key]
 
-    def trend(self, agent: list[float], team: list[float], salt: str = "") -> Markup:
+    def trend(self, agent: list[float], team: list[float]) -> Markup:
         """The agent's nightly mean against the team median; a night without calls breaks the line."""
         frame, place = self._frame("trend", _score_floor(agent, team))
         shapes = _series(team, place, GREY, 1.5, 1.5, dashed=True) + _series(agent, place, BLUE, 1.8, 2.0)
         return Markup(f'{frame}<g class="data">{shapes}</g></svg>')
 
-    def criteria(self, agent: list[float], team: list[float], salt: str = "") -> Markup:
+    def criteria(self, agent: list[float], team: list[float]) -> Markup:
         """Violation rate per criterion: the agent's bar above the team's."""
         frame, place = self._frame("criteria", _rate_limit(agent, team))
         rects = []
@@ -224,8 +223,8 @@ class AgentCharts:
         return Markup(f'{frame}<g class="data">{"".join(rects)}</g></svg>')
 
 
-def _series(values: list[float], place, colour: str, width: float, radius: float, dashed: bool = False) -> str:
-    """A line with a marker per night; nights without a value (NaN) break the line."""
+def line_segments(values: list[float], place) -> list[list[tuple[float, float]]]:
+    """``place(i, value)`` of each night's value, in runs: a night without a value (None, NaN) breaks the line."""
     runs, run = [], []
     for i, v in enumerate(values):
         if v is None or v != v:
@@ -236,9 +235,14 @@ def _series(values: list[float], place, colour: str, width: float, radius: float
             run.append(place(i, float(v)))
     if run:
         runs.append(run)
+    return runs
+
+
+def _series(values: list[float], place, colour: str, width: float, radius: float, dashed: bool = False) -> str:
+    """A line with a marker per night; nights without a value break the line."""
     dash = ' stroke-dasharray="5.5 2.4"' if dashed else ""
     out = []
-    for points in runs:
+    for points in line_segments(values, place):
         if len(points) > 1:
             out.append(f'<polyline points="{" ".join(f"{x:.2f},{y:.2f}" for x, y in points)}" fill="none" '
                        f'stroke="{colour}" stroke-width="{width}"{dash}/>')

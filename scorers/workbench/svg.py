@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from scorers.reports.charts import line_segments
+
 WIDTH, HEIGHT, PAD = 560, 180, 28
 
 
 def _points(values: list[float], n: int) -> list[list[tuple[float, float]]]:
     """Polyline segments (a night without calls breaks the line)."""
     step = (WIDTH - 2 * PAD) / max(1, n - 1)
-    segments, current = [], []
-    for i, v in enumerate(values):
-        if v is None or v != v:
-            if current:
-                segments.append(current)
-            current = []
-            continue
-        current.append((PAD + i * step, PAD / 2 + (100 - max(0.0, min(100.0, float(v)))) * (HEIGHT - 1.5 * PAD) / 100))
-    if current:
-        segments.append(current)
-    return segments
+    return line_segments(values, lambda i, v: (PAD + i * step,
+                                               PAD / 2 + (100 - max(0.0, min(100.0, v))) * (HEIGHT - 1.5 * PAD) / 100))
 
 
 def trend(labels: list[str], agent: list[float], team: list[float], current_from: int, pass_score: float) -> Markup:
