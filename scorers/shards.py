@@ -113,33 +113,43 @@ def plan_shards(files: list[Path], workers: int = 1, shard_lines: int | None = N
         except OSError:
             pass  # read (and rejected, by name) when its shard is read
         counted.append(path)
-    blocks = sum(len(item[1]) - 1 for item in counted if isinstance(item, tuple))
     if shard_lines:
-        per_shard_blocks = float(max(1, shard_lines // every))
+        step = max(1, shard_lines // every)  # blocks per shard, as asked; the last shard of a file takes the rest
     else:
         total = sum(item[2] for item in counted if isinstance(item, tuple))
+        blocks = sum(len(item[1]) - 1 for item in counted if isinstance(item, tuple))
         per_shard = SHARD_MAX_LINES if workers <= 1 else math.ceil(total / (SHARDS_PER_WORKER * workers))
         wanted = max(1, math.ceil(total / min(SHARD_MAX_LINES, max(SHARD_MIN_LINES, per_shard))))
         even = math.ceil(wanted / workers) * workers  # as many for every worker: 9 shards on 2 leave one idle
         if workers > 1 and total / even >= SHARD_MIN_LINES:
             wanted = even
-        per_shard_blocks = max(1.0, blocks / wanted)
+        step = max(1.0, blocks / wanted)
     shards: list[Shard] = []
     for item in counted:
         if not isinstance(item, tuple):
             shards.append(Shard(len(shards), str(item)))
             continue
         path, starts, lines = item
-        n_blocks = max(1, len(starts) - 1)
-        # cut at evenly spaced block boundaries: shards of a file differ by one block at most
-        n = max(1, round(n_blocks / per_shard_blocks)) if not shard_lines else math.ceil(n_blocks / per_shard_blocks)
-        cuts = [min(len(starts) - 1, round(k * n_blocks / n)) for k in range(n + 1)] if not shard_lines else \
-            [min(len(starts) - 1, k * int(per_shard_blocks)) for k in range(n + 1)]
-        for first, last in zip(cuts, cuts[1:]):
-            if last > first or len(starts) == 1:
-                shards.append(Shard(len(shards), str(path), starts[first], starts[last], first * every + 1,
-                                    min(lines, last * every) - first * every))
+        for first, last in _cuts(len(starts) - 1, step, even_sizes=not shard_lines):
+            shards.append(Shard(len(shards), str(path), starts[first], starts[last], first * every + 1,
+                                min(lines, last * every) - first * every))
     return shards
+
+
+def _cuts(blocks: int, step: float, even_sizes: bool) -> list[tuple[int, int]]:
+    """(first, last) block of each shard of a file of ``blocks`` blocks (an empty file: one empty shard).
+
+    ``even_sizes``: about ``step`` blocks each, cut at evenly spaced boundaries so a file's shards
+    differ by one block at most; otherwise exactly ``step`` (an int) each, the last taking the rest.
+    """
+    if blocks <= 0:
+        return [(0, 0)]
+    if even_sizes:
+        n = max(1, round(blocks / step))
+        bounds = [round(k * blocks / n) for k in range(n + 1)]
+    else:
+        bounds = [*range(0, blocks, int(step)), blocks]
+    return list(zip(bounds, bounds[1:]))
 
 
 Block = list[tuple[str, "Call | Rejection"]]  # (location, the call or why its record was rejected)
