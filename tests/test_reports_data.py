@@ -177,3 +177,21 @@ def test_the_queue_of_a_night_reads_that_night(tmp_path, monkeypatch):
     assert set(queue["night"]) <= {D[2]}
     for name, _, where in reads:
         assert _nights_read(out, name, where) <= {D[2]}, name
+
+
+def test_compact_decisions_hold_the_same_values(tmp_path):
+    """The agents report keeps decisions as categoricals (a code per finding): same values as the queue's."""
+    from scorers.reports.data import with_decisions
+    from scorers.reports.reviews import latest_decisions
+
+    _, out = scorecards(tmp_path / "out")
+    data = load_report_data(out, RUBRIC, SINCE, UNTIL)
+    fid = data.findings["finding_id"].iloc[0]
+    record_decisions(out, [Decision(fid, "dismissed", "张三", "误报")])
+    findings = data.findings.drop(columns=["decision", "reviewer", "note", "decided_at", "dismissed", "confirmed"])
+    plain = with_decisions(findings, latest_decisions(out))
+    compact = with_decisions(findings, latest_decisions(out), compact=True)
+    for column in ["decision", "reviewer", "note", "decided_at", "dismissed", "confirmed"]:
+        assert compact[column].astype(object).where(compact[column].notna(), None).tolist() == \
+            plain[column].astype(object).where(plain[column].notna(), None).tolist()
+    assert compact["dismissed"].sum() == 1 and compact.loc[compact["finding_id"] == fid, "reviewer"].item() == "张三"

@@ -102,3 +102,38 @@ def test_rule_decisions_count_dismissals_per_rule(tmp_path):
     assert rules.loc["info_leak.full_number", "confirmed"] == 1
     assert rules.loc["info_leak.full_number", "dismissal_rate"] == 0.0
     assert list(rules.index)[0] == "over_promise.guarantee_phrase"  # noisiest first
+
+
+def _naive_worst(calls: pd.DataFrame, limit: int = 5) -> list[str]:
+    keys = calls[calls["score"] < 100.0].assign(not_vetoed=lambda f: ~f["vetoed_adj"])
+    keys = keys.sort_values(["agent_id", "score", "not_vetoed", "started", "call_id"],
+                            ascending=[True, True, True, False, True])
+    return keys.groupby("agent_id", sort=False).head(limit)["call_id"].tolist()
+
+
+def test_worst_calls_match_a_full_sort_with_ties_at_the_cut():
+    """The numpy pre-cut keeps every call tied with an agent's fifth-lowest score: the result is the
+    full five-key sort's, on scores drawn from a few values (many ties) and agents with few calls."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    calls = pd.DataFrame({
+        "call_id": [f"C{i:05d}" for i in range(n)],
+        "agent_id": rng.choice([f"A{k}" for k in range(40)] + [None], n),
+        "score": rng.choice([55.0, 65.0, 80.0, 95.0, 100.0, float("nan")], n),
+        "vetoed_adj": rng.random(n) < 0.2,
+        "started": pd.Timestamp("2026-11-20") + pd.to_timedelta(rng.integers(0, 5, n), unit="h"),
+    })
+    assert metrics.worst_calls(calls)["call_id"].tolist() == _naive_worst(calls)
+    assert metrics.worst_calls(calls, limit=1)["call_id"].tolist() == _naive_worst(calls, limit=1)
+
+
+def test_violation_rates_leave_out_calls_whose_rubric_lacks_the_criterion():
+    calls = pd.DataFrame({"agent_id": ["A", "A", "B", "B"],
+                          "team": ["T", "T", None, ""],
+                          "x_state": ["violation", "met", None, "violation"]})
+    by_agent = metrics.violation_rates(calls, ["x"], by="agent_id")
+    assert by_agent.loc["A", "x"] == 0.5 and by_agent.loc["B", "x"] == 1.0
+    assert metrics.violation_rates(calls, ["x"])["x"] == pytest.approx(2 / 3)
+    assert metrics.violation_rates(calls, ["x"], by="team").loc[metrics.NO_TEAM, "x"] == 1.0

@@ -155,7 +155,7 @@ def _overview(data: ReportData, summary: pd.DataFrame, min_calls: int) -> dict:
         "charts": {
             "trend": charts.team_trend(charts.night_labels(nights), _nan_list(trend["mean"]),
                                        _nan_list(trend["median"]), _nan_list(trend["pass_rate"]), current_from),
-            "histogram": charts.histogram(cur["score"].tolist(), data.rubric.pass_score),
+            "histogram": charts.histogram(cur["score"].to_numpy(), data.rubric.pass_score),
             "criteria": charts.criterion_bars(names, rate.tolist(),
                                               prev_rate.tolist() if prev_rate is not None else [0.0] * len(names),
                                               "本周期", "上一周期"),

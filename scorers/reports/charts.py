@@ -21,6 +21,7 @@ import re
 from typing import Sequence
 
 import matplotlib
+import numpy as np
 from markupsafe import Markup, escape
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
@@ -114,7 +115,10 @@ def histogram(scores: Sequence[float], pass_score: float) -> Markup:
         ax = fig.add_subplot()
         bins = list(range(0, 101, 5))
         bins[-1] = 100.01
-        ax.hist(list(scores), bins=bins, color=BLUE, alpha=0.85, edgecolor="white")
+        # counted with numpy, drawn as one weighted value per bin: a million scores never become a list
+        values = np.asarray(scores, dtype=float)
+        counts, _ = np.histogram(values[~np.isnan(values)], bins=bins)
+        ax.hist(bins[:-1], bins=bins, weights=counts, color=BLUE, alpha=0.85, edgecolor="white")
         ax.axvline(pass_score, color=RED, linestyle="--", linewidth=1, label=f"合格线 {pass_score:g} 分")
         ax.set_xlim(0, 101)
         ax.set_xlabel("通话得分")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -310,17 +311,44 @@ def release_memory() -> None:
 
     gc.collect()
     pa.default_memory_pool().release_unused()
+    _trim_heap()
 
 
-def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+def _trim_heap() -> None:
+    """Hand the C heap's free pages back (glibc keeps what pandas freed otherwise); a no-op elsewhere."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame, compact: bool = False) -> pd.DataFrame:
     """``findings`` with the latest decision's columns (NaN where none): looked up column by column,
-    so millions of findings are not copied for a few thousand decisions."""
+    so millions of findings are not copied for a few thousand decisions.
+
+    ``compact``: the decision columns as categoricals (almost every finding has no decision: a small
+    code per row instead of an object pointer each), for a night's findings that are only counted."""
     joined = findings.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
+    if compact and len(decisions):
+        # each finding's row in the log, found once in Arrow (no Python string per finding)
+        at = pc.index_in(_arrow(findings["finding_id"]),
+                         value_set=pa.array(decisions.index.astype(str).tolist(), pa.string()))
+        at = at.fill_null(-1).to_numpy()
+        hit = at >= 0
     for column in DECISION_COLUMNS:
+        if compact and len(decisions):
+            logged = pd.Categorical(decisions[column])
+            codes = np.full(len(findings), -1, dtype=logged.codes.dtype)
+            codes[hit] = logged.codes[at[hit]]
+            joined[column] = pd.Categorical.from_codes(codes, dtype=logged.dtype)
+            continue
         if len(decisions):
-            joined[column] = findings["finding_id"].map(decisions[column])
+            values = findings["finding_id"].map(decisions[column])
         else:
-            joined[column] = findings.join(decisions[[column]], on="finding_id")[column]
+            values = findings.join(decisions[[column]], on="finding_id")[column]
+        joined[column] = values.astype("category") if compact else values
     joined["dismissed"] = joined["decision"].eq(DISMISSED).fillna(False).astype(bool)
     joined["confirmed"] = joined["decision"].eq(CONFIRMED).fillna(False).astype(bool)
     return joined
@@ -354,12 +382,16 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     columns = CALL_COLUMNS + [f"{c}_{k}" for c in criteria for k in ("score", "status")]
     where = nights_between(period.previous.since, period.until) & ds.field("rubric_id").isin(ids)
     calls = _table(out, "calls", columns, where, categories=tuple(f"{c}_status" for c in criteria))
-    calls["night"] = [d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls["call_date"]]
-    if not (calls["night"] >= period.since).any():
+    night = pd.Series([d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls.pop("call_date")],
+                      index=calls.index, dtype=object)
+    calls["in_period"] = night >= period.since
+    if not calls["in_period"].any():
         raise ReportError(f"no calls scored in {period.since}..{period.until}; "
                           f"the scorecards hold nights {nights[0]}..{nights[-1]}")
-    calls["in_period"] = calls["night"] >= period.since
-    calls["started"] = _local_time(calls["started_at"])
+    # a night is one of a few dates: a categorical holds a small code per call, not a million date objects
+    calls["night"] = pd.Categorical(night, categories=sorted(set(night)))
+    del night
+    calls["started"] = _local_time(calls.pop("started_at"))
     current = calls[calls["in_period"]]
     versions_by = {r.id: sorted(set(current.loc[current["rubric_id"] == r.id, "rubric_version"])) for r in rubrics}
     rubrics = [r for r in rubrics if r.id in set(calls["rubric_id"])]
@@ -375,7 +407,7 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     findings = findings.drop(columns=[c for c in ("call_date",) if c in findings])
     findings = findings[findings["rubric_id"].isin([r.id for r in rubrics])]
     findings = _with_calls(findings, calls)
-    findings = with_decisions(findings, latest_decisions(out))
+    findings = with_decisions(findings, latest_decisions(out), compact=light)
     release_memory()
     if len(rubrics) == 1:  # the usual night: no copies of a million calls per rubric
         calls = adjust_scores(calls, findings, rubrics[0])
@@ -392,17 +424,29 @@ def _with_calls(findings: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
     An inner merge on (call_id, rubric_id), keeping the findings' order; done as a lookup when call ids
     are unique (always, in a consistent store), which copies no findings column."""
     columns = ["night", "in_period", "started"]
-    index = pd.Index(calls["call_id"])
-    if not index.is_unique:
+    keys = _arrow(calls["call_id"])
+    if pc.count_distinct(keys).as_py() != len(keys):
         return findings.merge(calls[["call_id", "rubric_id"] + columns], on=["call_id", "rubric_id"], how="inner")
-    at = index.get_indexer(findings["call_id"])
+    # looked up in Arrow: a million call ids are never turned into Python strings
+    at = pc.index_in(_arrow(findings["call_id"]), value_set=keys).fill_null(-1).to_numpy()
     found = at >= 0
-    found[found] = calls["rubric_id"].to_numpy()[at[found]] == findings["rubric_id"].to_numpy()[found]
+    if found.any():
+        same_rubric = pc.equal(pc.take(_arrow(calls["rubric_id"]), pa.array(at[found])),
+                               _arrow(findings["rubric_id"]).filter(pa.array(found)))
+        found[found] = same_rubric.to_numpy(zero_copy_only=False)
     out = findings.copy(deep=False) if found.all() else findings[found]
     out = out.reset_index(drop=True)
-    for c in columns:
-        out[c] = calls[c].to_numpy()[at[found]]
+    for c in columns:  # take keeps the column's type (the night's categorical: a code per finding)
+        out[c] = calls[c].array.take(at[found])
     return out
+
+
+def _arrow(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as Arrow strings (no copy when pandas already holds it in Arrow)."""
+    values = pa.array(column.array)
+    if pa.types.is_dictionary(values.type):  # a categorical
+        values = values.dictionary_decode()
+    return values
 
 
 def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
@@ -419,11 +463,15 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     calls = calls.copy(deep=False)  # copy-on-write (pandas 3): the new columns do not touch the caller's frame
     criteria = {c.id: c for c in rubric.criteria}
     total_weight = sum(c.weight for c in rubric.criteria) or 100.0
-    # the four columns used, not every column of millions of findings copied twice
-    violations = findings.loc[findings["outcome"] == VIOLATION, ["call_id", "criterion", "points", "dismissed"]]
-    kept = violations.loc[~violations["dismissed"], ["call_id", "criterion"]]
-    touched = violations[violations["dismissed"]][["call_id", "criterion"]].drop_duplicates()
-    groups = touched.merge(violations, on=["call_id", "criterion"])
+    # Masks over the findings, and copies of the few rows of calls with a dismissed violation only:
+    # never the violations of a million calls copied (or their call ids made Python strings).
+    violation = (findings["outcome"] == VIOLATION).to_numpy()
+    dismissed = findings["dismissed"].to_numpy(dtype=bool)
+    touched = findings.loc[violation & dismissed, ["call_id", "criterion"]].drop_duplicates()
+    near = violation & findings["call_id"].isin(touched["call_id"].unique()).to_numpy() if len(touched) \
+        else np.zeros(len(findings), dtype=bool)
+    groups = touched.merge(findings.loc[near, ["call_id", "criterion", "points", "dismissed"]],
+                           on=["call_id", "criterion"])
     restored: dict[tuple[str, str], float] = {}
     cleared_pairs: set[tuple[str, str]] = set()  # every violation of the criterion dismissed: it is met
     for (call_id, cid), group in groups.groupby(["call_id", "criterion"]):
@@ -463,7 +511,7 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
             column = column.cat.add_categories([MET])
         calls[f"{c}_state"] = column.where(~call_ids.isin(cleared), MET) if cleared else column
     veto = {c.id for c in rubric.criteria if c.veto}
-    vetoing = set(kept.loc[kept["criterion"].isin(veto), "call_id"])
+    vetoing = set(findings.loc[violation & ~dismissed & findings["criterion"].isin(veto).to_numpy(), "call_id"])
     calls["vetoed_adj"] = calls["vetoed"].astype(bool) & calls["call_id"].isin(vetoing)
     calls["passed_adj"] = ~calls["vetoed_adj"] & (calls["score"] >= rubric.pass_score)
     return calls
@@ -473,7 +521,10 @@ def _per_call(call_ids: pd.Series, values: dict[str, float], zeros: pd.Series | 
     """``values`` looked up per call (0.0 for a call not in it), as floats; ``zeros`` where none."""
     if not values:
         return zeros if zeros is not None else pd.Series(0.0, index=call_ids.index, dtype=float)
-    return call_ids.map(values).astype(float).fillna(0.0)
+    hit = call_ids.isin(list(values)).to_numpy()  # in Arrow: only the few calls found are looked up
+    column = np.zeros(len(call_ids), dtype=float)
+    column[hit] = call_ids[hit].map(values).astype(float).fillna(0.0).to_numpy()
+    return pd.Series(column, index=call_ids.index)
 
 
 def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:

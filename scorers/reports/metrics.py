@@ -19,6 +19,7 @@ Definitions:
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scorers.finding import MET, VIOLATION
@@ -81,20 +82,41 @@ def team_night_median(data: ReportData) -> pd.DataFrame:
 
 
 def violation_rates(calls: pd.DataFrame, criteria: list[str], by: str | None = None) -> pd.DataFrame | pd.Series:
-    """Share of calls in violation, among the calls whose rubric has the criterion (others are NaN)."""
-    flags = pd.DataFrame({c: calls[f"{c}_state"].eq(VIOLATION).astype(float).where(calls[f"{c}_state"].notna())
-                          for c in criteria}, index=calls.index)
+    """Share of calls in violation, among the calls whose rubric has the criterion (others are NaN).
+
+    Counted one criterion at a time with ``numpy.bincount`` over the group codes: a frame of every
+    criterion's flags for a million calls (100 MB of floats) is never built."""
     if by is None:
-        return flags.mean().fillna(0.0) if len(flags) else pd.Series(0.0, index=criteria)
-    return flags.groupby(calls[by] if by != "team" else _team(calls)).mean()
+        codes, groups = np.zeros(len(calls), dtype=np.intp), pd.Index([None])
+    else:
+        codes, groups = pd.factorize(calls[by] if by != "team" else _team(calls), sort=True)
+    keep = codes >= 0  # a call without an agent id belongs to no group (as in a groupby)
+    codes = codes[keep]
+    rates = {}
+    for c in criteria:
+        state = calls[f"{c}_state"]
+        scored = state.notna().to_numpy()[keep]
+        violated = (state.eq(VIOLATION).to_numpy() & state.notna().to_numpy())[keep]
+        counted = np.bincount(codes, weights=scored, minlength=len(groups))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates[c] = np.bincount(codes, weights=violated, minlength=len(groups)) / counted
+    table = pd.DataFrame(rates, index=groups, columns=criteria, dtype=float)
+    if by is None:
+        return table.iloc[0].rename(None).fillna(0.0) if len(calls) else pd.Series(0.0, index=criteria)
+    table.index.name = by
+    return table
 
 
 def points_lost(data: ReportData) -> pd.DataFrame:
     """Agent × criterion: points lost in the period (kept violations, and required behaviour never shown)."""
     cur = data.current
-    lost = pd.DataFrame({c: (data.weights(c, cur) - cur[f"{c}_score"] - cur[f"{c}_restored"]).clip(lower=0)
-                         for c in data.criteria}, index=cur.index)
-    return lost.groupby(cur["agent_id"]).sum()
+    codes, agents = pd.factorize(cur["agent_id"], sort=True)
+    keep = codes >= 0
+    lost = {}
+    for c in data.criteria:  # one criterion at a time: never a frame of every criterion for every call
+        points = (data.weights(c, cur) - cur[f"{c}_score"] - cur[f"{c}_restored"]).clip(lower=0).to_numpy()
+        lost[c] = np.bincount(codes[keep], weights=np.nan_to_num(points[keep]), minlength=len(agents))
+    return pd.DataFrame(lost, index=pd.Index(agents, name="agent_id"), columns=data.criteria)
 
 
 def team_summary(data: ReportData, summary: pd.DataFrame) -> pd.DataFrame:
@@ -131,11 +153,28 @@ def worst_calls(calls: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
 
     Calls that kept every point are never "worst".
     """
-    keys = calls.loc[calls["score"] < 100.0, ["agent_id", "score", "vetoed_adj", "started", "call_id"]]
+    keys = calls.iloc[_candidates(calls, limit)][["agent_id", "score", "vetoed_adj", "started", "call_id"]]
     keys = keys.assign(not_vetoed=lambda f: ~f["vetoed_adj"]).sort_values(
         ["agent_id", "score", "not_vetoed", "started", "call_id"], ascending=[True, True, True, False, True])
     picked = keys.groupby("agent_id", sort=False).head(limit)  # sorted on the keys alone: a few rows copied
     return calls.loc[picked.index].assign(not_vetoed=picked["not_vetoed"])
+
+
+def _candidates(calls: pd.DataFrame, limit: int) -> np.ndarray:
+    """Positions of the calls that can be among an agent's ``limit`` lowest-scored (below 100): each
+    agent's calls scoring at most its ``limit``-th lowest score (ties kept). Found with numpy, so the
+    full sort on five keys runs on a few rows per agent, not on a million calls."""
+    score = calls["score"].to_numpy(dtype=float)
+    codes, agents = pd.factorize(calls["agent_id"])  # -1: no agent id (a groupby leaves those out too)
+    rows = np.flatnonzero((score < 100.0) & (codes >= 0))
+    order = rows[np.lexsort((score[rows], codes[rows]))]
+    grouped = codes[order]
+    first = np.r_[0, np.flatnonzero(np.diff(grouped)) + 1] if len(order) else np.zeros(0, dtype=np.intp)
+    position = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    cutoff = np.full(len(agents), np.inf)
+    last = position == limit - 1
+    cutoff[grouped[last]] = score[order[last]]
+    return rows[score[rows] <= cutoff[codes[rows]]]
 
 
 def praise(findings: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
