@@ -149,7 +149,7 @@ def build_compliance_report(scorecards: Path | str, dest: Path | str, rubric: Ru
            "reviewed": [r for r in rows if r["status"] != "pending"], "rules": rule_rows}
     site = Site(dest)
     try:
-        site.write("index.html", environment().get_template("compliance.html").render(**ctx))
+        site.write_stream("index.html", environment().get_template("compliance.html").generate(**ctx))
         (site.stage / "queue.csv").write_text(_csv_text(queue, labels), encoding="utf-8-sig")  # BOM: Excel reads UTF-8
         site.publish({"report": "compliance", "scorecards": str(scorecards.resolve()), "cases": len(queue),
                       "generated_at": generated_at})

@@ -344,11 +344,12 @@ def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame, compact: boo
             codes[hit] = logged.codes[at[hit]]
             joined[column] = pd.Categorical.from_codes(codes, dtype=logged.dtype)
             continue
-        if len(decisions):
-            values = findings["finding_id"].map(decisions[column])
+        if compact:  # and no decision at all: an empty categorical, no look-up
+            joined[column] = pd.Categorical.from_codes(np.full(len(findings), -1, dtype=np.int8), categories=[])
+        elif len(decisions):
+            joined[column] = findings["finding_id"].map(decisions[column])
         else:
-            values = findings.join(decisions[[column]], on="finding_id")[column]
-        joined[column] = values.astype("category") if compact else values
+            joined[column] = findings.join(decisions[[column]], on="finding_id")[column]
     joined["dismissed"] = joined["decision"].eq(DISMISSED).fillna(False).astype(bool)
     joined["confirmed"] = joined["decision"].eq(CONFIRMED).fillna(False).astype(bool)
     return joined
@@ -381,7 +382,12 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     criteria = list(dict.fromkeys(c.id for r in rubrics for c in r.criteria))
     columns = CALL_COLUMNS + [f"{c}_{k}" for c in criteria for k in ("score", "status")]
     where = nights_between(period.previous.since, period.until) & ds.field("rubric_id").isin(ids)
-    calls = _table(out, "calls", columns, where, categories=tuple(f"{c}_status" for c in criteria))
+    calls = _table(out, "calls", columns, where,
+                   categories=("rubric_id", "rubric_version") + tuple(f"{c}_status" for c in criteria))
+    if light:  # a criterion's score is a few points (0, 2.5, 10 ...): exact in 4 bytes, not 8, a call
+        for c in criteria:
+            if f"{c}_score" in calls:
+                calls[f"{c}_score"] = calls[f"{c}_score"].astype("float32")
     night = pd.Series([d if isinstance(d, date) else pd.Timestamp(d).date() for d in calls.pop("call_date")],
                       index=calls.index, dtype=object)
     calls["in_period"] = night >= period.since
@@ -392,16 +398,20 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     calls["night"] = pd.Categorical(night, categories=sorted(set(night)))
     del night
     calls["started"] = _local_time(calls.pop("started_at"))
-    current = calls[calls["in_period"]]
-    versions_by = {r.id: sorted(set(current.loc[current["rubric_id"] == r.id, "rubric_version"])) for r in rubrics}
-    rubrics = [r for r in rubrics if r.id in set(calls["rubric_id"])]
+    # (rubric, version) pairs of the period, grouped in Arrow: not a million ids copied into a Python set
+    pairs = pa.table({"rubric": _arrow(calls["rubric_id"]), "version": _arrow(calls["rubric_version"])}).filter(
+        pa.array(calls["in_period"].to_numpy(dtype=bool))).group_by(["rubric", "version"]).aggregate([])
+    pairs = list(zip(pairs["rubric"].to_pylist(), pairs["version"].to_pylist()))
+    versions_by = {r.id: sorted(v for rid, v in pairs if rid == r.id and v is not None) for r in rubrics}
+    present = set(pc.unique(_arrow(calls["rubric_id"])).to_pylist())
+    rubrics = [r for r in rubrics if r.id in present]
     versions = sorted({v for r in rubrics for v in versions_by.get(r.id, [])})
     not_shown = {k: int(v) for k, v in sorted(hidden.items())}
 
     findings = _table(out, "findings", LIGHT_FINDING_COLUMNS if light else FINDING_COLUMNS,
                       nights_between(period.previous.since, period.until)
                       & ds.field("rubric_id").isin([r.id for r in rubrics]),
-                      categories=("criterion", "outcome", "rule_id", "rubric_id") if light else ())
+                      categories=("criterion", "outcome", "rule_id", "rubric_id", "agent_id") if light else ())
     if findings is None:
         findings = pd.DataFrame(columns=["finding_id", "call_id", "rubric_id", "criterion", "outcome", "points"])
     findings = findings.drop(columns=[c for c in ("call_date",) if c in findings])
@@ -571,7 +581,9 @@ def rule_counts(out: Path | str, decided: set[str]) -> tuple[pd.DataFrame, pd.Da
     """Over every stored finding: how many each (rule_id, criterion) has, and the rule and criterion of
     the findings in ``decided``. File by file, three columns: never the whole dataset at once.
 
-    A finding id is counted once per file (a call's rows live in one file of its night).
+    A finding id is counted once per batch of a file (a call's rows live in one file of its night, and
+    its finding ids are distinct). Files are read in batches of :data:`RULE_COUNT_BATCH` rows: a night's
+    file of two million findings is never decoded at once.
     """
     def read():
         files = data_files(Path(out) / "findings")
@@ -582,18 +594,28 @@ def rule_counts(out: Path | str, decided: set[str]) -> tuple[pd.DataFrame, pd.Da
         wanted = pa.array(sorted(decided), pa.string())
         for f in files:
             # rule and criterion as dictionaries: a few values each, not millions of strings
-            table = pq.read_table(f, columns=["finding_id", "rule_id", "criterion"],
-                                  read_dictionary=["rule_id", "criterion"], pre_buffer=False).unify_dictionaries()
-            grouped = table.group_by(["rule_id", "criterion"]).aggregate([("finding_id", "count_distinct")])
-            for rule, criterion, n in zip(grouped["rule_id"].to_pylist(), grouped["criterion"].to_pylist(),
-                                          grouped["finding_id_count_distinct"].to_pylist()):
-                counts[(rule, criterion)] = counts.get((rule, criterion), 0) + n
-            if len(wanted):
-                rows.append(table.filter(pc.is_in(table["finding_id"], value_set=wanted)).cast(
-                    pa.schema([("finding_id", pa.string()), ("rule_id", pa.string()), ("criterion", pa.string())])))
-            del table
+            source = pq.ParquetFile(f, read_dictionary=["rule_id", "criterion"], pre_buffer=False)
+            for batch in source.iter_batches(batch_size=RULE_COUNT_BATCH, columns=["finding_id", "rule_id",
+                                                                                    "criterion"]):
+                _count_rules(pa.Table.from_batches([batch]).unify_dictionaries(), counts, wanted, rows)
         decided_rows = (pa.concat_tables(rows).to_pandas() if rows
                         else pd.DataFrame(columns=["finding_id", "rule_id", "criterion"]))
         totals = pd.DataFrame([(r, c, n) for (r, c), n in counts.items()], columns=["rule_id", "criterion", "findings"])
         return totals, decided_rows
-    return consistent(out, read)
+    found = consistent(out, read)
+    release_memory()
+    return found
+
+
+RULE_COUNT_BATCH = 256 * 1024
+
+
+def _count_rules(table: pa.Table, counts: dict, wanted: pa.Array, rows: list) -> None:
+    """Add one batch's findings per (rule, criterion) to ``counts``; keep its rows of ``wanted`` ids."""
+    grouped = table.group_by(["rule_id", "criterion"]).aggregate([("finding_id", "count_distinct")])
+    for rule, criterion, n in zip(grouped["rule_id"].to_pylist(), grouped["criterion"].to_pylist(),
+                                  grouped["finding_id_count_distinct"].to_pylist()):
+        counts[(rule, criterion)] = counts.get((rule, criterion), 0) + n
+    if len(wanted):
+        rows.append(table.filter(pc.is_in(table["finding_id"], value_set=wanted)).cast(
+            pa.schema([("finding_id", pa.string()), ("rule_id", pa.string()), ("criterion", pa.string())])))

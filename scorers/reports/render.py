@@ -214,6 +214,27 @@ class Site:
         self.chars |= non_ascii(text)
         return path
 
+    def write_stream(self, name: str, chunks, flush_chars: int = 1 << 20) -> Path:
+        """Write a page from a stream of text (``template.generate(...)``) as it comes: a queue of
+        50,000 cases is a 30 MB page, and rendered whole it held about 1 GB of small strings."""
+        path = self.stage / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pending: list[str] = []
+        size = 0
+        with open(path, "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= flush_chars:
+                    text = "".join(pending)
+                    handle.write(text)
+                    self.chars |= non_ascii(text)
+                    pending, size = [], 0
+            text = "".join(pending)
+            handle.write(text)
+            self.chars |= non_ascii(text)
+        return path
+
     def publish(self, info: dict, web_font: bool = True) -> Path:
         """Add the font subset and the marker, then replace the destination folder in two renames."""
         try:
