@@ -133,6 +133,22 @@ def test_threads_scoring_at_once_load_the_model_once_and_agree(tiny_model):
     assert all(abs(r - results[0]).max() < 1e-6 for r in results)
 
 
+def test_a_loaded_classifier_runs_without_onednn_and_scores_the_same(tiny_model):
+    """oneDNN's per-shape primitive cache cost each scoring worker 0.25 GiB: loading turns it off,
+    and the scores are the ones oneDNN gives (to float rounding)."""
+    import torch
+
+    items = [(e.task, e.text, e.context) for e in tiny_examples(1)]
+    clf = UtteranceClassifier(tiny_model.out, cache_size=0).load()
+    assert torch.backends.mkldnn.enabled is False
+    without = clf.predict(items)
+    torch.backends.mkldnn.enabled = True
+    try:
+        assert abs(clf.predict(items) - without).max() < 1e-5
+    finally:
+        torch.backends.mkldnn.enabled = False
+
+
 def test_remembered_scores_are_the_scores(tiny_model):
     items = [(e.task, e.text, e.context) for e in tiny_examples(1)]
     clf = UtteranceClassifier(tiny_model.out, cache_size=5)

@@ -78,6 +78,11 @@ class UtteranceClassifier:
         """Loaded on first use: a rubric check or a run without model criteria never pays for torch."""
         torch, AutoModelForSequenceClassification, AutoTokenizer = import_transformers()
         torch.set_num_threads(self.threads)
+        # oneDNN keeps a primitive (with its scratch memory) for every input shape it has seen, and
+        # batches sorted by length have many shapes: 0.25 GiB more per worker, no faster for this
+        # small model. Without it: same CPU time, scores within 1.5e-6 (35,000 inputs, no threshold
+        # crossed; bench/RESULTS.md).
+        torch.backends.mkldnn.enabled = False
         self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(str(self.path), local_files_only=True)
         labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
