@@ -120,6 +120,7 @@ def main() -> None:
     ap.add_argument("--model", action="store_true", help="score with the rubric's model (default: rules only)")
     ap.add_argument("--processes", action="store_true",
                     help="also list the largest processes of the tree: own peak, share of the tree's peak, CPU")
+    ap.add_argument("--log", type=Path, help="write each run's output (Prefect's timestamped log) to this file")
     args = ap.parse_args()
     if args.input:
         night = args.input
@@ -140,6 +141,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as out:
             r = measure(argv + ["-o", out])
         status = "ok" if r["rc"] in (0, 3) else f"FAILED (exit {r['rc']})\n{r['output'][-2000:]}"
+        if args.log:
+            with open(args.log, "a", encoding="utf-8") as log:
+                log.write(f"=== {name}\n{r['output']}\n")
         print(f"{name:<22} {r['wall']:7.1f} s wall  {args.calls / r['wall']:7.0f} calls/s  "
               f"{r['cpu']:7.1f} CPU-s  {args.calls / max(r['cpu'], 1e-9):6.0f} calls per CPU-s  "
               f"peak {r['peak_gib']:.2f} GiB  {status}")
