@@ -176,7 +176,9 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     from scorers.store import OutputBusy, OutputLock
 
     _check_out(out)
-    _load_router(rubric, routing, models=not rules_only)  # fail fast, before the orchestrator starts
+    # fail fast, before the orchestrator starts; from the paths the flow resolves, so it can use them
+    rubric, routing = (p.resolve() if p is not None else None for p in (rubric, routing))
+    router = _load_router(rubric, routing, models=not rules_only)
     probe = OutputLock(out)  # and before Prefect's temporary server starts; the flow itself takes the lock
     try:
         if not probe.try_acquire():
@@ -195,7 +197,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
 
     try:
         summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
-                              shard_calls=shard_calls, rules_only=rules_only)
+                              shard_calls=shard_calls, rules_only=rules_only, loaded=router)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

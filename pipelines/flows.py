@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 import time
 
 # Quiet, offline defaults; an operator's own settings win.
@@ -46,11 +47,15 @@ def rubric_at(path: str) -> Rubric:
     return load_rubric(path)
 
 
+_handed: dict[tuple, Router] = {}  # rubrics the caller already loaded (the CLI, to fail fast), by router_at's key
+
+
 @lru_cache(maxsize=4)
 def router_at(rubric_path: str | None, routing_path: str | None, models: bool = True) -> Router:
     """The rubric of every call (``rubric_path``), or the routing file's rubrics; loaded once per process.
     ``models=False``: rules only, whatever the rubrics' model settings say."""
-    return load_router(rubric_path, routing_path, models)
+    handed = _handed.pop((rubric_path, routing_path, models), None)
+    return handed if handed is not None else load_router(rubric_path, routing_path, models)
 
 
 @task(cache_policy=NO_CACHE)
@@ -223,9 +228,20 @@ def _resolved(path: Path | str | None) -> str | None:
 def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None = None,
                 routing_path: Path | str | None = None, replace: bool = False,
                 workers: int | None = None, dask: str | None = None,
-                shard_calls: int | None = None, rules_only: bool = False) -> steps.BatchSummary:
+                shard_calls: int | None = None, rules_only: bool = False,
+                loaded: Router | None = None) -> steps.BatchSummary:
+    """``loaded``: the rubrics of ``rubric_path``/``routing_path`` the caller has already loaded
+    (the CLI does, to fail fast): the flow uses them instead of loading them again."""
     started = time.perf_counter()
+    key = (_resolved(rubric_path), _resolved(routing_path), not rules_only)
+    if loaded is not None:
+        _handed[key] = loaded
+    # else the rubrics' word lists and jieba load (about a CPU-second) while Prefect's server starts
+    # in its own process; the flow's plan then finds them loaded (router_at is cached per process)
+    preload = threading.Thread(target=_preload_rubrics, args=key, daemon=True)
+    preload.start()
     temporary_server_dies_with_us()
+    preload.join()
     flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
     summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
                       workers, dask, shard_calls, rules_only)
@@ -235,6 +251,15 @@ def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None
 
 SCHEDULE_TZ = "Asia/Shanghai"  # the bank's nights: a cron is read in Beijing time, not the server's UTC
 SERVE_DEPLOYMENT = "nightly-serve"  # prefect.yaml's work-pool deployment is "nightly": two names, no clash
+
+
+def _preload_rubrics(rubric_path: str | None, routing_path: str | None, models: bool) -> None:
+    """Load the night's rubrics ahead of the flow. A bad rubric is left for the flow's plan to
+    report (it loads them again, an error is not cached), as it would without this."""
+    try:
+        router_at(rubric_path, routing_path, models)
+    except Exception:  # noqa: BLE001 - reported by the plan task
+        pass
 
 
 def temporary_server_dies_with_us() -> None:

@@ -181,6 +181,38 @@ def test_nightly_rules_only_scores_without_the_rubrics_model(tmp_path, prefect_h
     assert seen == {"models": [False], "calls": 1}
 
 
+_HANDED = r"""
+import json, sys
+from pathlib import Path
+args = json.loads(sys.argv[1])
+from pipelines import flows
+from pipelines.paths import load_router
+loads = []
+def counting(*a, **k):
+    loads.append(a)
+    return load_router(*a, **k)
+flows.load_router = counting
+rubric = str(Path(args["rubric"]).resolve())
+summary = flows.run_nightly(args["input"], args["out"], rubric, rules_only=True,
+                            loaded=load_router(rubric, None, False))
+handed = len(loads)
+flows.router_at.cache_clear()
+summary2 = flows.run_nightly(args["input"], args["out"] + "2", rubric, rules_only=True)
+print("SUMMARY " + json.dumps({"handed": handed, "alone": len(loads) - handed,
+                               "calls": [summary.calls_scored, summary2.calls_scored]}))
+"""
+
+
+@pytest.mark.slow
+def test_the_flow_uses_the_rubrics_the_cli_loaded_and_loads_them_once_otherwise(tmp_path, prefect_home, make_call,
+                                                                               default_rubric_path):
+    # issue 9: the CLI loads the rubrics to fail fast; the flow's plan loaded them a second time (a CPU-second)
+    path = make_call(call_id="H-1", agent_id="A1")
+    seen = run_child(_HANDED, {"input": str(path), "out": str(tmp_path / "out"), "rubric": str(default_rubric_path)},
+                     prefect_home=prefect_home)
+    assert seen == {"handed": 0, "alone": 1, "calls": [1, 1]}
+
+
 def test_serve_schedules_in_beijing_time_under_its_own_name(monkeypatch):
     # issue 10 item 17: `--cron "0 2 * * *"` fired at 02:00 UTC, and the name collided with prefect.yaml's
     from pipelines import flows
