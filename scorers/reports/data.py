@@ -331,21 +331,18 @@ def with_decisions(findings: pd.DataFrame, decisions: pd.DataFrame, compact: boo
     ``compact``: the decision columns as categoricals (almost every finding has no decision: a small
     code per row instead of an object pointer each), for a night's findings that are only counted."""
     joined = findings.copy(deep=False)  # copy-on-write: the caller's frame is left as it was
-    if compact and len(decisions):
-        # each finding's row in the log, found once in Arrow (no Python string per finding)
+    if compact:
+        # each finding's row in the log, found once in Arrow (no Python string per finding); -1: none
         at = pc.index_in(_arrow(findings["finding_id"]),
                          value_set=pa.array(decisions.index.astype(str).tolist(), pa.string()))
         at = at.fill_null(-1).to_numpy()
         hit = at >= 0
     for column in DECISION_COLUMNS:
-        if compact and len(decisions):
+        if compact:
             logged = pd.Categorical(decisions[column])
             codes = np.full(len(findings), -1, dtype=logged.codes.dtype)
             codes[hit] = logged.codes[at[hit]]
             joined[column] = pd.Categorical.from_codes(codes, dtype=logged.dtype)
-            continue
-        if compact:  # and no decision at all: an empty categorical, no look-up
-            joined[column] = pd.Categorical.from_codes(np.full(len(findings), -1, dtype=np.int8), categories=[])
         elif len(decisions):
             joined[column] = findings["finding_id"].map(decisions[column])
         else:
@@ -478,8 +475,7 @@ def adjust_scores(calls: pd.DataFrame, findings: pd.DataFrame, rubric: Rubric) -
     violation = (findings["outcome"] == VIOLATION).to_numpy()
     dismissed = findings["dismissed"].to_numpy(dtype=bool)
     touched = findings.loc[violation & dismissed, ["call_id", "criterion"]].drop_duplicates()
-    near = violation & findings["call_id"].isin(touched["call_id"].unique()).to_numpy() if len(touched) \
-        else np.zeros(len(findings), dtype=bool)
+    near = violation & findings["call_id"].isin(touched["call_id"].unique()).to_numpy()
     groups = touched.merge(findings.loc[near, ["call_id", "criterion", "points", "dismissed"]],
                            on=["call_id", "criterion"])
     restored: dict[tuple[str, str], float] = {}

@@ -95,11 +95,11 @@ def violation_rates(calls: pd.DataFrame, criteria: list[str], by: str | None = N
     rates = {}
     for c in criteria:
         state = calls[f"{c}_state"]
-        scored = state.notna().to_numpy()[keep]
-        violated = (state.eq(VIOLATION).to_numpy() & state.notna().to_numpy())[keep]
-        counted = np.bincount(codes, weights=scored, minlength=len(groups))
+        scored = state.notna().to_numpy()
+        violated = state.eq(VIOLATION).to_numpy() & scored
+        counted = np.bincount(codes, weights=scored[keep], minlength=len(groups))
         with np.errstate(invalid="ignore", divide="ignore"):
-            rates[c] = np.bincount(codes, weights=violated, minlength=len(groups)) / counted
+            rates[c] = np.bincount(codes, weights=violated[keep], minlength=len(groups)) / counted
     table = pd.DataFrame(rates, index=groups, columns=criteria, dtype=float)
     if by is None:
         return table.iloc[0].rename(None).fillna(0.0) if len(calls) else pd.Series(0.0, index=criteria)

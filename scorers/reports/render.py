@@ -190,6 +190,20 @@ def non_ascii(text: str) -> set[str]:
     return {c for c in set(text) if ord(c) > 126}
 
 
+def _joined(chunks, size: int):
+    """The stream's small strings joined into pieces of about ``size`` characters (the last may be shorter)."""
+    pending: list[str] = []
+    length = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield "".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield "".join(pending)
+
+
 class Site:
     """A report folder being written: pages go to a staging folder, :meth:`publish` swaps it in."""
 
@@ -208,31 +222,17 @@ class Site:
         self.chars: set[str] = set()
 
     def write(self, name: str, text: str) -> Path:
-        path = self.stage / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        self.chars |= non_ascii(text)
-        return path
+        return self.write_stream(name, (text,))
 
     def write_stream(self, name: str, chunks, flush_chars: int = 1 << 20) -> Path:
         """Write a page from a stream of text (``template.generate(...)``) as it comes: a queue of
         50,000 cases is a 30 MB page, and rendered whole it held about 1 GB of small strings."""
         path = self.stage / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        pending: list[str] = []
-        size = 0
         with open(path, "w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                pending.append(chunk)
-                size += len(chunk)
-                if size >= flush_chars:
-                    text = "".join(pending)
-                    handle.write(text)
-                    self.chars |= non_ascii(text)
-                    pending, size = [], 0
-            text = "".join(pending)
-            handle.write(text)
-            self.chars |= non_ascii(text)
+            for text in _joined(chunks, flush_chars):
+                handle.write(text)
+                self.chars |= non_ascii(text)
         return path
 
     def publish(self, info: dict, web_font: bool = True) -> Path:
