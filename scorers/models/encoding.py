@@ -59,19 +59,26 @@ def score_items(model, tokenizer, items: list[tuple[str, str, str]], batch_size:
     """Sigmoid scores (``len(items)`` × heads, a float32 array) of (task, text, context) items, in their order.
 
     Inputs are sorted by length so a batch carries little padding, and pairs are
-    batched apart from single utterances (they tokenise as two segments).
+    batched apart from single utterances (they tokenise as two segments). A plain
+    BERT classifier runs through :mod:`scorers.models.cls_forward` (its last layer
+    at [CLS] only: the same scores to float rounding, about twice as fast); any
+    other model through its own forward.
     """
     import numpy as np
     import torch
 
+    from scorers.models.cls_forward import cls_forward
+
     scores = np.zeros((len(items), model.config.num_labels), dtype=np.float32)
     order = sorted(range(len(items)), key=lambda i: (items[i][0] == "pair", len(items[i][1]) + len(items[i][2])))
     model.eval()
+    fast = cls_forward(model)
+    logits_of = fast if fast is not None else (lambda **enc: model(**enc).logits)
     with torch.inference_mode():
         for is_pair in (False, True):
             idx = [i for i in order if (items[i][0] == "pair") == is_pair]
             for start in range(0, len(idx), batch_size):
                 part = idx[start:start + batch_size]
                 enc = encode(tokenizer, [model_inputs(*items[i]) for i in part], max_length)
-                scores[part] = torch.sigmoid(model(**enc).logits).numpy()
+                scores[part] = torch.sigmoid(logits_of(**enc)).numpy()
     return scores
