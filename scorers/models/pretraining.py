@@ -113,6 +113,7 @@ class Pretrainer:
             raise PretrainError("no text to pretrain on")
         torch.manual_seed(c.seed)
         torch.set_num_threads(c.threads)
+        torch.backends.mkldnn.enabled = False  # as in training.train: the same floats whatever was loaded before
         rng = random.Random(c.seed)
         tokenizer = build_char_tokenizer(lines, min_count=c.min_char_count)
         bert = c.bert_config(tokenizer, c.dropout)

@@ -180,6 +180,10 @@ def train(examples: list[Example], out: Path | str, base: Path | str | None = No
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     torch.use_deterministic_algorithms(True)
+    # oneDNN on or off changes the float results, and loading a classifier turns it off for the
+    # process (scorers/models/classifier.py): off here too, so a seed trains the same model
+    # whatever this process loaded before
+    torch.backends.mkldnn.enabled = False
     rng = random.Random(config.seed)
     out = Path(out)
     train_set, held = split(examples, config.holdout, config.seed)
