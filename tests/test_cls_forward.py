@@ -37,7 +37,8 @@ def test_the_shipped_checkpoint_is_supported(shipped):
 def test_logits_equal_transformers_on_padded_batches_of_real_text(shipped, task):
     model, tokenizer = shipped
     lines = real_lines(300)
-    lines += ["嗯", "好的", "您好，請問有什麼可以幫您？", "收益肯定有百分之五，稳赚不赔" * 12]  # short, 繁體, truncated
+    lines += ["嗯", "好的", "您好，請問有什麼可以幫您？",  # short, 繁體
+              "收益肯定有百分之五，稳赚不赔" * 12]  # longer than the model reads
     items = [(task, text, lines[n - 1] if task == "pair" else "") for n, text in enumerate(lines)]
     fast = cls_forward(model)
     with torch.inference_mode():

