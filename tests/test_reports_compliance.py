@@ -151,3 +151,19 @@ def test_tables_scroll_inside_their_card_and_charts_stack_on_a_phone(site):
         assert ".scroll { overflow-x: auto" in style
         phone = style[style.index("@media (max-width: 720px)"):]
         assert ".grid2 { grid-template-columns: 1fr; }" in phone
+
+
+def test_the_page_lists_the_first_cases_and_the_csv_all_of_them(tmp_path):
+    """A month of a large bank's cases is millions of rows: the page shows the worst few, with the counts."""
+    _, out = scorecards(tmp_path / "out")
+    report = build_compliance_report(out, tmp_path / "queue", RUBRIC, page_rows=2)
+    text = page(report.dest / "index.html").text
+    pending = text[text.index("待复核（5）"):text.index("已复核")]
+    assert pending.count("严重") == 1 + 2  # the header, then the first two cases only
+    assert "只列出排序最前的 2 条；全部 5 条见" in pending
+    rows = read_csv(report.csv)
+    assert len(rows) == 5 and [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
+    first_two = [r["finding_id"] for r in rows[:2]]
+    html = (report.dest / "index.html").read_text(encoding="utf-8")
+    assert all(f in html for f in first_two) and rows[4]["finding_id"] not in html
+    assert not (report.dest / "_runs").exists()  # the sorted nights are working files, not the report's

@@ -533,8 +533,9 @@ def _per_call(call_ids: pd.Series, values: dict[str, float], zeros: pd.Series | 
     return pd.Series(column, index=call_ids.index)
 
 
-def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
-    """The compliance cases (``OUT/compliance``) with the latest decision on each."""
+def load_queue(out: Path | str, since=None, until=None, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The compliance cases (``OUT/compliance``) with the latest decision on each (``decisions``:
+    :func:`latest_decisions`, when the caller has read them already)."""
     out = Path(out)
     since, until = parse_day(since, "--since"), parse_day(until, "--until")
     queue = _table(out, "compliance", None, nights_between(since, until))  # only the nights asked for
@@ -561,7 +562,8 @@ def load_queue(out: Path | str, since=None, until=None) -> pd.DataFrame:
     else:
         queue["span_start"] = queue["span_end"] = None
     queue["started"] = _local_time(queue["started_at"])
-    return with_decisions(queue, latest_decisions(out)).reset_index(drop=True)
+    decisions = latest_decisions(out) if decisions is None else decisions
+    return with_decisions(queue, decisions).reset_index(drop=True)
 
 
 def _spans(out: Path, queue: pd.DataFrame) -> pd.DataFrame | None:

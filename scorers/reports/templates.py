@@ -203,8 +203,10 @@ COMPLIANCE = """{% extends "base.html" %}
 <code>callqa review --scorecards {{ scorecards }} --import queue.csv</code>。结论只追加不改写，以每条问题的最新结论为准；驳回的问题不再扣坐席的分。</p>
 </section>
 {% include "rules.html" %}
-{% for title, rows in [("待复核", pending), ("已复核", reviewed)] %}
-<section><h2>{{ title }}（{{ rows|length }}）</h2>
+{% for title, rows, total in sections %}
+<section><h2>{{ title }}（{{ total }}）</h2>
+{% if total > rows|length %}<p class="muted">只列出排序最前的 {{ rows|length }} 条；全部 {{ total }} 条见
+<a href="queue.csv">queue.csv</a>，或在复核工作台（<code>callqa workbench</code>）里按团队、坐席筛选处理。</p>{% endif %}
 {% if rows %}<div class="scroll"><table><tr><th class="n">#</th><th>严重程度</th><th class="n">置信度</th><th>坐席</th><th>时间（北京）</th><th>证据</th><th>触发规则</th><th>状态</th><th>问题ID</th></tr>
 {% for r in rows %}<tr><td class="n">{{ loop.index }}</td><td><span class="tag {{ r.severity }}">{{ r.severity_label }}</span></td>
 <td class="n">{{ r.confidence|score(2) }}</td><td>{{ r.agent_id|ident }}<br><span class="muted">{{ r.team }}</span></td>
