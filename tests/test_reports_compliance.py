@@ -8,7 +8,8 @@ import pytest
 
 from scorers.batch import run_batch
 from scorers.reports import build_compliance_report, import_decisions
-from scorers.reports.compliance import CSV_COLUMNS, ordered_queue
+from scorers.reports.compliance import CSV_COLUMNS
+from scorers.reports.queue import ordered_queue
 from scorers.reports.reviews import Decision, record_decisions
 from scorers.rubric import load_rubric
 from tests.reports_helpers import (CARD, REPORTS_RUBRIC, browse, built_reports, long_digit_runs, page, png_colours,

@@ -29,7 +29,7 @@ import pandas as pd
 
 from scorers.reports import metrics
 from scorers.reports.data import as_rubrics, rule_counts, with_decisions
-from scorers.reports.queue import SEVERITY_ORDER, ordered_queue, ranked_cases  # noqa: F401 (the queue's order)
+from scorers.reports.queue import ranked_cases
 from scorers.reports.render import Site, Text, call_ref, environment, finding_ref, ident, masked, rubric_label
 from scorers.reports.reviews import CONFIRMED, DISMISSED, latest_decisions
 from scorers.rubric import Rubric

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from scorers.reports.compliance import SEVERITY_ORDER
+from scorers.reports.queue import SEVERITY_ORDER
 from scorers.reports.data import (DEFAULT_NIGHTS, Period, ReportData, _local_time, adjust_scores, resolve_period,
                                   with_decisions)
 from scorers.reports.reviews import CONFIRMED, DECISIONS, DISMISSED
