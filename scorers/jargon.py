@@ -34,8 +34,13 @@ class JargonScorer:
     criterion = "jargon"
 
     def __init__(self, matcher: TermMatcher, explanation_cues: list[str], next_utterance_openers: list[str],
-                 explain_window: int = 12, next_utterance_window: int = 6):
+                 explain_window: int = 12, next_utterance_window: int = 6, place_suffixes: tuple[str, ...] = (),
+                 not_places: tuple[str, ...] = ()):
         self.matcher = matcher
+        # a Latin code right before one of these names a place: 地铁站C2口, B1出口 (C2 the risk level is a
+        # term), unless one of not_places follows it (LPR口径 is still the rate)
+        self.place_suffixes = tuple(place_suffixes)
+        self.not_places = tuple(not_places)
         self.explanation_cues = explanation_cues
         self.next_utterance_openers = next_utterance_openers
         self.explain_window = explain_window
@@ -58,7 +63,8 @@ class JargonScorer:
         lexicon = load_terms(path)
         matcher = TermMatcher(lexicon.terms)
         add_user_words(s for s in matcher.spellings() if not s.isascii())
-        return cls(matcher, lexicon.explanation_cues + ["("], lexicon.next_utterance_openers, **params)
+        return cls(matcher, lexicon.explanation_cues + ["("], lexicon.next_utterance_openers,
+                   place_suffixes=tuple(lexicon.place_suffixes), not_places=tuple(lexicon.not_places), **params)
 
     def is_whole_word(self, norm: str, hit: TermHit, spans: list[tuple[str, int, int]] | None = None) -> bool:
         """The hit starts a word and ends one, or starts a compound that begins with it (授信额度).
@@ -77,6 +83,11 @@ class JargonScorer:
         if any(end == hit.end for _w, _s, end in spans):
             return True  # ends at a word boundary too
         return any(start == hit.start and end > hit.end for _w, start, end in spans)
+
+    def names_a_place(self, norm: str, hit: TermHit) -> bool:
+        """A Latin code followed by a place word (口, 出口, 号楼 ...): an exit or a building, not jargon."""
+        return (bool(self.place_suffixes) and hit.surface.isascii() and norm.startswith(self.place_suffixes, hit.end)
+                and not norm.startswith(self.not_places, hit.end))
 
     def explained_here(self, norm: str, hit: TermHit) -> bool:
         """An explanation cue follows the term, here or where the utterance says it again."""
@@ -120,7 +131,7 @@ class JargonScorer:
                     continue
                 if spans is None and not hit.surface.isascii():
                     spans = tokens(u.norm)
-                if not self.is_whole_word(u.norm, hit, spans):
+                if not self.is_whole_word(u.norm, hit, spans) or self.names_a_place(u.norm, hit):
                     continue
                 if self.explained_here(u.norm, hit):
                     explained.add(name)

@@ -6,7 +6,7 @@ over the text, whatever the size of the lexicon.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
@@ -73,6 +73,8 @@ class TermLexicon:
     everyday_words: list[str]  # never flagged; a spelling may not be in both lists
     explanation_cues: list[str]  # said right after a term, they introduce its explanation
     next_utterance_openers: list[str]  # the next utterance opening with these explains the term
+    place_suffixes: list[str] = field(default_factory=list)  # a Latin code before these is a place (C2口)
+    not_places: list[str] = field(default_factory=list)  # ... unless one of these follows it (LPR口径)
 
 
 def load_terms(path: Path) -> TermLexicon:
@@ -100,4 +102,6 @@ def load_terms(path: Path) -> TermLexicon:
             seen[key] = where
         terms.append(Term(entry["term"], entry["gloss"], str(entry.get("category", "")), tuple(aliases)))
     return TermLexicon(terms, sorted(everyday), string_list(data, "explanation_cues", path, required=False),
-                       string_list(data, "next_utterance_openers", path, required=False))
+                       string_list(data, "next_utterance_openers", path, required=False),
+                       [normalize(w) for w in string_list(data, "place_suffixes", path, required=False)],
+                       [normalize(w) for w in string_list(data, "not_places", path, required=False)])

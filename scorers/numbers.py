@@ -238,6 +238,10 @@ SPLIT_MAX_DIGITS = 19
 _LEAD = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|额|額|哦|然后|然後|接着|接著|后面|後面|后边|後邊|再|还有|還有|就是|是)"
                    r"[\W_]*){0,3}")
 _TRAIL = re.compile(r"[\W_]*(?:(?:嗯|呃|啊|哦|吧|呢|然后|然後|再)[\W_]*){0,3}")
+# A number followed by a unit is an amount, a date or a count, never the rest of a card or an ID read
+# out in parts: "电话是01069681478。" … "71元,还不是很高吧。" joined into a Luhn-valid 13 digits.
+_UNIT = re.compile(r"\s*(?:元|块|塊|角|毛|分钱|分錢|岁|歲|个|個|次|天|年|月|日|号|號|点|點|%|％|倍|万|萬|千|百|亿|億|笔|筆|张|張|"
+                   r"人|位|期|层|層|楼|樓|米|公里|小时|小時|分钟|分鐘|秒)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,7 @@ def _edges(text: str, runs: list[NumberRun]) -> tuple[NumberRun | None, NumberRu
     # On the text itself, not digit_text(text): no filler holds a character digit_text maps, none
     # is mapped into one, and a mapped character is [\W_] exactly when its image is (tests check
     # every character), so the fillers match the same in both.
-    lead = runs[0] if _LEAD.fullmatch(text, 0, runs[0].start) else None
+    lead = runs[0] if _LEAD.fullmatch(text, 0, runs[0].start) and not _UNIT.match(text, runs[0].end) else None
     trail = runs[-1] if _TRAIL.fullmatch(text, runs[-1].end) else None
     return lead, trail
 

@@ -127,7 +127,7 @@ def test_score_unexpected_failure_exits_1(invoke, make_call, tmp_path, monkeypat
 def test_rubric_check_default(invoke, default_rubric_path):
     result = invoke("rubric", "check", default_rubric_path)
     assert result.exit_code == EXIT_OK, result.output
-    assert result.text.startswith("ok: default@2026.12.5 — 13 criteria:")
+    assert result.text.startswith("ok: default@2026.12.6 — 13 criteria:")
     assert "over_promise (over_promise/v1, weight 25, veto)" in result.text
     assert "jargon (jargon/v1, weight 15)" in result.text
 

@@ -69,6 +69,9 @@ def test_new_episode_after_empathy_is_judged_again():
     "我想查一下余额。",
     "不着急,你慢慢查。",
     "对,是我本人。",
+    "太棒了,这下不用为住的地方担心了,那附近还有网点吗?",  # relief
+    "终于不用为房贷的事发愁了,谢谢。",
+    "运气总会不太差的,那就先这样。",                          # a negated complaint
 ])
 def test_plain_requests_are_not_distress(customer):
     call = call_of("A: 您好", f"C: {customer}", "A: 好的请稍等。", "C: 嗯", "A: 查到了。")
@@ -98,3 +101,9 @@ def test_an_apology_that_only_softens_a_no_is_courtesy(agent):
 ])
 def test_an_apology_for_the_trouble_is_still_empathy(agent):
     assert hits("empathy", call_of("C: 还有吗?", f"A: {agent}"), "met") == [1]
+
+
+@pytest.mark.parametrize("customer", ["我很担心这笔钱还能不能回来。", "还要为这个事担心多久?", "服务太差了。"])
+def test_worry_that_is_not_relief_is_still_distress(customer):
+    call = call_of("A: 您好", f"C: {customer}", "A: 好的请稍等。", "C: 嗯", "A: 查到了。")
+    assert hits("empathy", call, "violation") == [1]  # reported where the episode started

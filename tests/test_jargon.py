@@ -90,3 +90,21 @@ def test_a_channel_explained_in_the_next_turn_is_fine():
 def test_everyday_payment_words_alone_are_fine():
     call = call_of("C: 能用快捷支付吗?", "A: 可以的,银联卡都支持快捷支付。")
     assert hits("jargon", call, "violation") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "出发地附近的地铁站是三元桥地铁站C2口,目的地是双井地铁站A口。",
+    "地址在呼家楼站c1口出来右转。",
+    "您从B1出口出来就能看到网点。",
+])
+def test_a_code_that_names_an_exit_or_building_is_not_jargon(agent):
+    assert hits("jargon", call_of("C: 网点怎么走", f"A: {agent}"), "violation") == []
+
+
+@pytest.mark.parametrize("agent", [
+    "您的风险等级是C2,这款产品您买不了。",
+    "利率按LPR口径计算。",
+    "C2客户只能买R2及以下的产品。",
+])
+def test_the_same_codes_as_terms_still_are(agent):
+    assert hits("jargon", call_of("C: 我想买理财", f"A: {agent}"), "violation") == [1]

@@ -331,6 +331,8 @@ def test_a_number_read_out_over_several_turns_is_found(lines, digits, kind):
     ["A: 您预留的手机号是13800", "C: 我记一下138", "A: 138000"],    # digits between the parts
     ["A: 号码是13800,您记一下", "A: 138000"],                       # the first part does not end its turn
     ["A: 13800138000", "A: 1234"],                                  # a full number alone, then a short one
+    ["A: OK,电话是01069681478。", "C: 人均多少?", "A: 71元,还不是很高吧。"],  # an amount, not a part
+    ["A: 卡号是6222021001234567", "A: 896天以后到期"],               # a count of days
 ])
 def test_short_numbers_in_consecutive_turns_are_not_joined_at_random(lines):
     assert split_numbers(turns(*lines)) == []

@@ -12,7 +12,7 @@ SERVICE = ["greeting", "closing", "blame_shifting", "service_taboo", "dead_air",
 
 def test_default_rubric_loads(default_rubric, default_rubric_path):
     r = default_rubric
-    assert (r.id, r.version, r.pass_score) == ("default", "2026.12.5", 80.0)
+    assert (r.id, r.version, r.pass_score) == ("default", "2026.12.6", 80.0)
     assert r.path == default_rubric_path.resolve()
     assert r.criterion_ids == CORE + SERVICE
     assert sum(c.weight for c in r.criteria if c.id in CORE) == 100  # the core keep their weights; the total
@@ -84,7 +84,7 @@ BROKEN = {
     "scorer missing": ("    scorer: jargon/v1\n", "", "criteria.jargon.scorer", ["missing"]),
     "severity missing": ("    severity: major\n", "", "criteria.empathy.severity", ["missing"]),
     "id missing": ("id: default\n", "", "id", ["missing"]),
-    "version missing": ('version: "2026.12.5"\n', "", "version", ["missing"]),
+    "version missing": ('version: "2026.12.6"\n', "", "version", ["missing"]),
     "criterion not a mapping": ("  jargon:\n    name:", "  jargon: 15\n  jargon_old:\n    name:", "criteria.jargon",
                                 ["must be a mapping"]),
 }
@@ -214,7 +214,7 @@ def test_traditional_characters_in_a_lexicon_are_accepted(rubric_copy):
 
 
 def test_unquoted_version_is_not_mangled(rubric_copy, edit):
-    edit(rubric_copy, 'version: "2026.12.5"', "version: 2026.10")
+    edit(rubric_copy, 'version: "2026.12.6"', "version: 2026.10")
     try:
         rubric = load_rubric(rubric_copy)
     except ConfigError as err:
@@ -225,13 +225,13 @@ def test_unquoted_version_is_not_mangled(rubric_copy, edit):
 
 @pytest.mark.parametrize("written, expected", [('"2026.10"', "2026.10"), ("'7'", "7"), ("3", "3"), ("v2", "v2")])
 def test_rubric_version_is_kept_as_text(rubric_copy, edit, written, expected):
-    edit(rubric_copy, 'version: "2026.12.5"', f"version: {written}")
+    edit(rubric_copy, 'version: "2026.12.6"', f"version: {written}")
     assert load_rubric(rubric_copy).version == expected
 
 
 @pytest.mark.parametrize("written", ["2026.10", "1.5", "[1, 2]", "null"])
 def test_rubric_version_that_is_not_text_is_an_error(rubric_copy, edit, written):
-    edit(rubric_copy, 'version: "2026.12.5"', f"version: {written}")
+    edit(rubric_copy, 'version: "2026.12.6"', f"version: {written}")
     with pytest.raises(ConfigError) as info:
         load_rubric(rubric_copy)
     assert info.value.key == "version"
