@@ -67,7 +67,7 @@ class ReportData:
     rubric: Rubric  # the first (default) rubric: the pass line drawn on charts
     period: Period
     calls: pd.DataFrame  # current and previous period; adjusted columns: score, passed_adj, vetoed_adj, <c>_state
-    findings: pd.DataFrame  # findings of those calls, with the latest decision on each
+    findings: pd.DataFrame  # findings of those calls (light: of the period's calls), with the latest decision on each
     versions: list[str]
     rubrics: list[Rubric] = field(default_factory=list)  # every rubric whose calls are shown
     versions_by: dict = field(default_factory=dict)  # rubric id -> versions seen in the period
@@ -421,6 +421,9 @@ def load_report_data(out: Path | str, rubric, since=None, until=None,
     else:
         calls = pd.concat([adjust_scores(calls[calls["rubric_id"] == r.id], findings[findings["rubric_id"] == r.id],
                                          r) for r in rubrics])
+    if light:  # the previous period's findings only adjusted its scores (done): every page reads this period's
+        findings = findings[findings["in_period"].to_numpy(dtype=bool)]
+        release_memory()
     return ReportData(rubrics[0], period, calls.reset_index(drop=True), findings.reset_index(drop=True), versions,
                       rubrics, versions_by, not_shown, out)
 
