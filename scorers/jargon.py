@@ -86,7 +86,7 @@ class JargonScorer:
 
     def names_a_place(self, norm: str, hit: TermHit) -> bool:
         """A Latin code followed by a place word (口, 出口, 号楼 ...): an exit or a building, not jargon."""
-        return (bool(self.place_suffixes) and hit.surface.isascii() and norm.startswith(self.place_suffixes, hit.end)
+        return (hit.surface.isascii() and norm.startswith(self.place_suffixes, hit.end)  # startswith(()) is False
                 and not norm.startswith(self.not_places, hit.end))
 
     def explained_here(self, norm: str, hit: TermHit) -> bool:

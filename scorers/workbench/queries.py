@@ -30,9 +30,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from scorers.reports.queue import SEVERITY_ORDER
 from scorers.reports.data import (DEFAULT_NIGHTS, Period, ReportData, _local_time, adjust_scores, resolve_period,
                                   with_decisions)
+from scorers.reports.queue import ORDER, SEVERITY_ORDER, order_keys
 from scorers.reports.reviews import CONFIRMED, DECISIONS, DISMISSED
 from scorers.rubric import Rubric
 from scorers.schemas import PARTITION
@@ -256,11 +256,10 @@ class Scorecards:
         wanted = {"open": (PENDING, APPEALED), "all": (PENDING, APPEALED, CONFIRMED, DISMISSED)}.get(
             f.status, (f.status,))
         queue = queue[queue["status"].isin(wanted)]
-        queue = queue.assign(_sev=queue["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER)),
-                             _open=~queue["status"].isin([PENDING, APPEALED]))
-        queue = queue.sort_values(["_open", "_sev", "confidence", "started_at", "finding_id"],
-                                  ascending=[True, True, False, False, True], kind="stable")
-        queue = queue.drop(columns=["_sev", "_open"]).reset_index(drop=True)
+        # open cases first, then the compliance report's order (scorers/reports/queue.py)
+        queue = queue.assign(_open=~queue["status"].isin([PENDING, APPEALED]), **order_keys(queue))
+        queue = queue.sort_values(["_open", *ORDER], kind="stable")
+        queue = queue.drop(columns=["_open", *ORDER[:3]]).reset_index(drop=True)
         queue["appeal"] = queue["finding_id"].map(appeals)
         return queue, counts
 
