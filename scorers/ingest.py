@@ -241,6 +241,13 @@ def build_call(record: Any, source: str) -> Call:
         raise RecordError("utterances", "missing or empty list")
     utterances = []
     for i, u in enumerate(raw_utterances):
+        if type(u) is dict:  # the common, clean utterance in a few look-ups (a third of reading's time)
+            said, text, start, end = u.get("speaker"), u.get("text"), u.get("start_ms"), u.get("end_ms")
+            if (type(said) is str and said in SPEAKERS and type(text) is str and type(start) is int
+                    and type(end) is int and 0 <= start <= end <= MAX_MS and _SURROGATE.search(text) is None):
+                utterances.append(Utterance(SPEAKERS[said], text, start, end))
+                continue
+        # anything else takes the checks below, which accept what they can and name what they cannot
         where = f"utterances[{i}]"
         if not isinstance(u, dict):
             raise RecordError(where, "expected an object with speaker, text, start_ms, end_ms")

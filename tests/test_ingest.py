@@ -650,3 +650,34 @@ def test_damaged_utf8_line_is_one_rejection(tmp_path, call_record):
     assert rejection.reason.startswith("not valid text: '\\udcff' at character 9")
     assert "\\udcff\\udcfe" in rejection.raw
     rejection.raw.encode("utf-8")
+
+
+def test_clean_and_checked_utterances_build_the_same_call(call_record):
+    """A clean utterance takes a few look-ups, one needing a second look (an alias, a string or float
+    timestamp) the checks; both must build the same utterance."""
+    from scorers.ingest import build_call
+
+    clean = call_record(utterances=[("agent", "您好，请问有什么可以帮您？", 0, 2500),
+                                    ("customer", "我的卡被锁了", 3000, 5200)])
+    checked = call_record(utterances=[(" AGENT ", "您好，请问有什么可以帮您？", "0", 2500.0),
+                                      ("客户", "我的卡被锁了", 3000.0, "5200")])
+    a, b = build_call(clean, "x.jsonl"), build_call(checked, "x.jsonl")
+    assert a == b
+    assert [(u.speaker, u.norm, u.start_ms, u.end_ms) for u in a.utterances] == [
+        (AGENT, "您好,请问有什么可以帮您?", 0, 2500), (CUSTOMER, "我的卡被锁了", 3000, 5200)]
+
+
+@pytest.mark.parametrize("utterance, field, reason", [
+    ({"speaker": "agent", "text": "您好\ud83d", "start_ms": 0, "end_ms": 10}, "utterances[0].text", "not valid text"),
+    ({"speaker": "agent", "text": "您好", "start_ms": 10, "end_ms": 5}, "utterances[0].end_ms", "ends (5) before"),
+    ({"speaker": "agent", "text": "您好", "start_ms": -1, "end_ms": 5}, "utterances[0].start_ms", "must not be"),
+    ({"speaker": "agent", "text": "您好", "start_ms": True, "end_ms": 5}, "utterances[0].start_ms", "must be an"),
+    ({"speaker": "agent", "text": "您好", "start_ms": 0, "end_ms": 2**63}, "utterances[0].end_ms", "too large"),
+    ({"speaker": ["agent"], "text": "您好", "start_ms": 0, "end_ms": 5}, "utterances[0].speaker", "unknown"),
+])
+def test_an_utterance_that_is_almost_clean_is_still_checked(call_record, utterance, field, reason):
+    from scorers.ingest import RecordError, build_call
+
+    with pytest.raises(RecordError) as err:
+        build_call(call_record(utterances=[utterance]), "x.jsonl")
+    assert err.value.field == field and reason in err.value.reason

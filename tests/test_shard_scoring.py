@@ -2,6 +2,7 @@
 import json
 
 import pyarrow.parquet as pq
+import pytest
 
 from scorers.shard_scoring import ShardTask, score_shard
 from scorers.shards import plan_shards
@@ -62,3 +63,17 @@ def test_ids_that_are_personal_numbers_are_counted_and_shown_masked(tmp_path, de
     (shard,) = plan_shards([path])
     result = score_shard(task_for(tmp_path, shard, default_rubric), Router.single(default_rubric))
     assert result.personal_ids == 2 and MOBILE not in result.first_personal
+
+
+def test_the_collector_is_tuned_while_scoring_and_restored_after():
+    import gc
+
+    from scorers.shard_scoring import SCORING_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == SCORING_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    with pytest.raises(ZeroDivisionError), fewer_collections():
+        1 / 0
+    assert gc.get_threshold() == before
