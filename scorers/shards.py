@@ -33,7 +33,8 @@ from scorers.ingest import Rejection, build_calls, printable, read_file, read_js
 BLOCK_LINES = 1_000  # lines decoded, parsed and scored together: what bounds a worker's memory
 SHARD_MIN_LINES = 2_000  # below this a shard's fixed cost (files, a task) outweighs spreading it
 SHARD_MAX_LINES = 25_000  # above this a dead worker's rerun, and the tail of the night, cost too much
-SHARDS_PER_WORKER = 4  # enough shards that workers finish together
+SHARDS_PER_WORKER = 12  # enough shards that workers finish together: the last one ends a few seconds after the first
+# (4 a worker left one core idle for up to a shard's time at the end: 100,000 calls scored in 50-52 s, against 47 s)
 _READ = 1 << 23  # bytes the planner reads at a time
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 

@@ -195,3 +195,11 @@ def test_a_streamed_page_is_the_rendered_page_with_the_same_characters(tmp_path)
     assert CARD not in text  # masked on the way, streamed or not
     whole.abort()
     streamed.abort()
+
+
+def test_non_ascii_is_every_character_past_tilde():
+    from scorers.reports.render import non_ascii
+
+    text = "".join(map(chr, range(0, 300))) + "坐席您好😀"
+    assert non_ascii(text) == {c for c in text if ord(c) > 126}
+    assert non_ascii("plain ascii ~") == set()

@@ -63,6 +63,7 @@ def test_shards_are_sized_from_the_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(shards, "BLOCK_LINES", 10)
     monkeypatch.setattr(shards, "SHARD_MIN_LINES", 20)
     monkeypatch.setattr(shards, "SHARD_MAX_LINES", 100)
+    monkeypatch.setattr(shards, "SHARDS_PER_WORKER", 4)
     path = write_night(tmp_path / "n.jsonl", 400)
     assert len(plan_shards([path], workers=1)) == 4  # one worker: the largest shards
     assert len(plan_shards([path], workers=2)) == 8  # about four per worker

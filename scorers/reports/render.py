@@ -186,8 +186,15 @@ def sweep_stale(dest: Path) -> list[Path]:
     return removed
 
 
+_ASCII = frozenset(map(chr, range(127)))
+
+
 def non_ascii(text: str) -> set[str]:
-    return {c for c in set(text) if ord(c) > 126}
+    """The characters of ``text`` past ASCII (what the page's subset font must hold), found in C:
+    a comprehension over 400 pages' characters was a tenth of the coaches' site."""
+    found = set(text)
+    found -= _ASCII
+    return found
 
 
 def _joined(chunks, size: int):
