@@ -139,7 +139,6 @@ class InfoLeakScorer:
         findings = []
         third_party = False
         last_solicit = -10  # agent-turn counter of the last request for a secret
-        may_ask_or_refer = self._may_ask_or_refer.may_match_each([u.norm for u in call.utterances])
         agent_turn = 0
         for i, u in enumerate(call.utterances):
             if u.is_customer:
@@ -147,7 +146,7 @@ class InfoLeakScorer:
                 continue
             agent_turn += 1
             hit = None
-            may = may_ask_or_refer[i]  # False: no secret and no third-party reference
+            may = self._may_ask_or_refer.may_match(u.norm)  # False: no secret and no third-party reference
             if number := self.full_number(u.norm):
                 start, end, kind = number
                 hit = (start, end, "info_leak.full_number", f"坐席说出完整{NUMBER_KINDS[kind]}", 0.95)

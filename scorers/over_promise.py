@@ -75,9 +75,8 @@ class OverPromiseScorer:
 
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
-        may = self._may_promise.may_match_each([u.norm for u in call.utterances])
         for i, u in enumerate(call.utterances):
-            if not u.is_agent or not may[i] \
+            if not u.is_agent or not self._may_promise.may_match(u.norm) \
                     or not (self.guarantees.search(u.norm) or self.certainty.search(u.norm)):
                 continue
             clauses = list(CLAUSE.finditer(u.norm))

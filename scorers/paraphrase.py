@@ -88,9 +88,8 @@ class ParaphraseScorer:
 
     def __call__(self, call: Call) -> list[Finding]:
         findings = []
-        may = self._may_check.may_match_each([u.norm for u in call.utterances])
         for i, u in enumerate(call.utterances):
-            if u.is_customer or not may[i]:
+            if u.is_customer or not self._may_check.may_match(u.norm):
                 continue  # (the words of a check in norm.rstrip() are in norm too)
             check = self.checks.search(u.norm.rstrip())
             strong = self.strong_cues.search(u.norm)

@@ -17,8 +17,7 @@ never hides a match.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import ahocorasick
 
@@ -138,32 +137,3 @@ class Prefilter:
         if self.always:
             return True
         return self._automaton is not None and next(self._automaton.iter(text), None) is not None
-
-    def may_match_each(self, texts: Sequence[str]) -> list[bool]:
-        """:meth:`may_match` of each of ``texts`` (a call's utterances) in one pass over them joined.
-
-        Asking utterance by utterance cost a Python call each, 90 a call; most find nothing, and
-        one scan of the joined text skips them in C. After a word is found, the scan goes on
-        at the next text. A word running across the line break between two texts can only
-        let the second one through for nothing (never hide a match): no text is False that
-        :meth:`may_match` finds True.
-        """
-        if self.always:
-            return [True] * len(texts)
-        may = [False] * len(texts)
-        if self._automaton is None or not texts:
-            return may
-        starts, at = [], 0
-        for text in texts:
-            starts.append(at)
-            at += len(text) + 1
-        joined, k = "\n".join(texts), 0
-        while True:
-            found = next(self._automaton.iter(joined, starts[k]), None)
-            if found is None:
-                return may
-            k = bisect_right(starts, found[0]) - 1  # the text where the word ends
-            may[k] = True
-            k += 1
-            if k == len(texts):
-                return may

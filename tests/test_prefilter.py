@@ -176,33 +176,3 @@ def test_regex_hits_are_the_same_with_and_without_the_prefilter(everything, spec
     _, texts = everything
     call = _call(texts + ["那是系統的問題", "按ＬＰＲ加点", "重20\u212aG"])
     assert _answer(condition(spec), call) == _answer(_without_prefilter(condition(spec)), call)
-
-
-def test_may_match_each_is_never_false_where_may_match_is_true():
-    """One scan over a call's utterances joined: a word across two of them may let the second
-    through, but no utterance that may match is ever skipped."""
-    import random
-
-    from scorers.prefilter import Prefilter
-
-    rng = random.Random(5)
-    prefilter = Prefilter(["保本", "稳赚不赔", "(肯定|一定)能批", "不知道(?![您你])"])
-    alphabet = "保本稳赚不赔肯定一能批知道您你好的\n"
-    for _ in range(2000):
-        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))) for _ in range(rng.randrange(0, 7))]
-        each = prefilter.may_match_each(texts)
-        assert len(each) == len(texts)
-        assert all(each[i] for i, text in enumerate(texts) if prefilter.may_match(text)), texts
-        # true only where the text itself, or a word ending in it, holds a word
-        for i, flag in enumerate(each):
-            if flag:
-                tail = "\n".join(texts[:i + 1])
-                assert any(tail.endswith(w, 0, len(tail) - k) for w in prefilter.words for k in range(len(texts[i]) + 1))
-
-
-def test_may_match_each_of_lists_that_match_anything_or_nothing():
-    from scorers.prefilter import Prefilter
-
-    assert Prefilter([".*"]).may_match_each(["a", ""]) == [True, True]
-    assert Prefilter([]).may_match_each(["a", "b"]) == [False, False]
-    assert Prefilter(["x"]).may_match_each([]) == []

@@ -24,7 +24,6 @@ from typing import Any, Callable, Sequence
 from scorers.call import AGENT, CUSTOMER, Call
 from scorers.config import ConfigError, closest
 from scorers.finding import Finding
-from scorers.prefilter import Prefilter
 
 SPEAKERS = (AGENT, CUSTOMER)
 ANY_SPEAKER = "any"
@@ -75,11 +74,6 @@ class Context:
         except KeyError:
             value = self._cache[key] = compute()
             return value
-
-    def may_match(self, prefilter: Prefilter) -> list[bool]:
-        """``prefilter``'s answer for every utterance of the call, worked out once per call."""
-        return self.cached(("may", id(prefilter)),
-                           lambda: prefilter.may_match_each([u.norm for u in self.utterances]))
 
     def findings_of(self, scorer: Callable[[Call], list[Finding]]) -> list[Finding]:
         """A scorer's findings for this call, computed once however many conditions ask."""

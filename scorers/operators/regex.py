@@ -44,11 +44,11 @@ class Regex(Condition):
     def evaluate(self, ctx: Context, within: Sequence[int]) -> Hits:
         found: dict[int, Hit] = {}
         utterances = ctx.utterances
-        may = ctx.may_match(self.prefilter)
+        may_match = self.prefilter.may_match
         for i in within:
-            if not may[i]:
-                continue
             text = utterances[i].norm
+            if not may_match(text):
+                continue
             m = first_unexcluded(self.patterns, self.excluded, text)
             if m is not None:
                 found[i] = Hit(m.start(), m.end(), self.rule, f"「{utterances[i].text[m.start():m.end()]}」")
