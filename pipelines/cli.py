@@ -49,17 +49,20 @@ ROUTING_HELP = "which rubric scores which team or channel (default: rubrics/rout
 RULES_ONLY_HELP = "ignore the rubrics' model settings: score with the rules alone (to compare, or while retraining)"
 
 
+def _one_rubric_source(rubric: Optional[Path], routing: Optional[Path]) -> None:
+    if rubric is not None and routing is not None:
+        console.print("[red]usage[/red] give --rubric FILE (every call) or --routing FILE (per team or channel), "
+                      "not both")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
 def _load_router(rubric: Optional[Path], routing: Optional[Path], models: bool = True):
     """The rubric(s) of a run: one --rubric for every call, or the routing file's; never both at once
     (one of the two would be ignored without a word)."""
     from pipelines.paths import load_router
     from scorers.config import ConfigError
 
-    if rubric is not None and routing is not None:
-        console.print("[red]usage[/red] give --rubric FILE (every call) or --routing FILE (per team or channel), "
-                      "not both")
-        raise typer.Exit(EXIT_UNUSABLE)
-
+    _one_rubric_source(rubric, routing)
     try:
         return load_router(rubric, routing, models)
     except ConfigError as err:
@@ -176,10 +179,9 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     from scorers.store import OutputBusy, OutputLock
 
     _check_out(out)
-    # fail fast, before the orchestrator starts; from the paths the flow resolves, so it can use them
     rubric, routing = (p.resolve() if p is not None else None for p in (rubric, routing))
-    router = _load_router(rubric, routing, models=not rules_only)
-    probe = OutputLock(out)  # and before Prefect's temporary server starts; the flow itself takes the lock
+    _one_rubric_source(rubric, routing)
+    probe = OutputLock(out)  # fail fast, before Prefect's temporary server starts; the flow itself takes the lock
     try:
         if not probe.try_acquire():
             raise _busy(OutputBusy(f"{out}: another callqa run{probe._holder()} is writing here; "
@@ -193,8 +195,12 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
-    from pipelines.flows import run_nightly
+    from pipelines.flows import run_nightly, start_temporary_server
 
+    server = start_temporary_server()  # it boots in its own process while the rubrics load here
+    # a bad rubric still fails in seconds, with the file and key; the server then stops with this process
+    router = _load_router(rubric, routing, models=not rules_only)  # from the paths the flow resolves
+    server.join()
     try:
         summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
                               shard_calls=shard_calls, rules_only=rules_only, loaded=router)

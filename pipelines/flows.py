@@ -262,7 +262,19 @@ def _preload_rubrics(rubric_path: str | None, routing_path: str | None, models: 
         pass
 
 
-def temporary_server_dies_with_us() -> None:
+def _temporary_server():
+    """Prefect's temporary server of this process, not started yet; None when a server is configured
+    (``PREFECT_API_URL``) or temporary servers are turned off."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    return SubprocessASGIServer()  # one per process: the flow's client finds this one running
+
+
+def temporary_server_dies_with_us(server=None) -> None:
     """Start Prefect's temporary server (as the first flow call would) and have it end with this process.
 
     Prefect stops it at exit, but a process killed with SIGKILL runs no exit
@@ -270,18 +282,35 @@ def temporary_server_dies_with_us() -> None:
     stops it when this process is gone, however it ended. Nothing to do when a
     server is configured (``PREFECT_API_URL``).
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
     from scorers.lifetime import reap_with_me
 
-    server = SubprocessASGIServer()  # one per process: the flow's client finds this one running
-    server.start()
+    if server is None:
+        server = _temporary_server()
+    if server is None:
+        return
+    server.start()  # once per process: a second call finds it running
     if server.server_process is not None:
         reap_with_me([server.server_process.pid])
+
+
+def start_temporary_server() -> threading.Thread:
+    """Boot the temporary server in the background while the caller loads the rubrics (about 4 s of
+    the server's start and 1-2 s of word lists, more with a model, overlap on two cores). Join the
+    thread before the flow runs. The server's modules are imported here, in the caller's thread:
+    the thread only starts the process and waits for it to answer (two threads importing at once
+    is how a lazy import once failed). A failed start is left to the flow, which starts it again
+    and reports why."""
+    server = _temporary_server()
+
+    def start() -> None:
+        try:
+            temporary_server_dies_with_us(server)
+        except Exception:  # noqa: BLE001 - run_nightly starts it again and raises the error there
+            pass
+
+    thread = threading.Thread(target=start, name="temporary-server", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,

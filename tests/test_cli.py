@@ -290,6 +290,32 @@ def test_nightly_exits_5_when_a_report_could_not_be_rendered(invoke, make_call, 
     summary = BatchSummary("r1", tmp_path / "out", "default@1", [], 2, 0, 2, 0, ["2026-11-20"],
                            report_errors=["agents report: OSError: File name too long"])
     monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: summary)
+    monkeypatch.setattr(flows, "start_temporary_server", _no_server)
     result = invoke("nightly", "-i", make_call(), "-o", tmp_path / "out")
     assert result.exit_code == cli.EXIT_NO_REPORTS == 5
     assert "report not rendered agents report: OSError: File name too long" in result.text
+
+
+def _no_server():
+    import threading
+
+    thread = threading.Thread(target=lambda: None)
+    thread.start()
+    return thread
+
+
+def test_nightly_boots_the_server_while_the_rubrics_load_and_a_bad_rubric_still_fails_fast(
+        invoke, make_call, tmp_path, monkeypatch):
+    from pipelines import flows
+
+    started = []
+    monkeypatch.setattr(flows, "start_temporary_server", lambda: started.append(1) or _no_server())
+    monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: pytest.fail("the flow must not start"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ncriteria: [\n", encoding="utf-8")
+    result = invoke("nightly", "-i", make_call(), "-o", tmp_path / "out", "--rubric", bad)
+    assert result.exit_code == EXIT_UNUSABLE and "rubric error" in result.text and str(bad) in result.text
+    assert started == [1]  # after the output and input checks, before the rubrics
+    with Store(tmp_path / "out").acquire():  # a busy output fails before any server starts
+        invoke("nightly", "-i", make_call(), "-o", tmp_path / "out", "--rubric", bad)
+    assert started == [1]
