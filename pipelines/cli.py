@@ -305,6 +305,9 @@ app.add_typer(workbench_app, name="workbench")
 
 
 def main() -> None:
+    from scorers.memory import use_system_allocator
+
+    use_system_allocator()  # the flow's process builds the reports: the same allocator as the workers
     try:
         app()
     except KeyboardInterrupt:

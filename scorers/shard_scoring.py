@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from scorers.call import Call
 from scorers.ingest import Rejection
+from scorers.memory import use_system_allocator
 from scorers.numbers import classify, find_runs, mask_text
 from scorers.routing import Router
 from scorers.scorecards import (calls_table, compliance_rows, compliance_table, findings_rows, findings_table,
@@ -137,6 +138,7 @@ def fewer_collections(threshold: tuple[int, int, int] = SCORING_GC_THRESHOLD):
 
 def score_shard(task: ShardTask, router: Router) -> ShardResult:
     """Read, score and write one shard with ``router``'s rubrics; see the module docstring."""
+    use_system_allocator()  # a worker's Arrow pool would keep every shard's freed tables (scorers.memory)
     with fewer_collections():
         return _score_shard(task, router)
 
