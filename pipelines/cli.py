@@ -15,6 +15,7 @@ Exit codes, for schedulers:
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
@@ -195,15 +196,20 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
-    from pipelines.flows import run_nightly, start_temporary_server
+    from pipelines.server import TemporaryServer
 
-    server = start_temporary_server()  # it boots in its own process while the rubrics load here
-    # a bad rubric still fails in seconds, with the file and key; the server then stops with this process
-    router = _load_router(rubric, routing, models=not rules_only)  # from the paths the flow resolves
-    server.join()
+    # Prefect's temporary server boots in its own process while the flow's code and the rubrics
+    # load here (pipelines.server); None when a server is configured (PREFECT_API_URL). It stops at exit.
+    server = TemporaryServer.launch()
     try:
-        summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
-                              shard_calls=shard_calls, rules_only=rules_only, loaded=router)
+        from pipelines.flows import run_nightly
+
+        # a bad rubric still fails in seconds, with the file and key; the server stops with it
+        router = _load_router(rubric, routing, models=not rules_only)  # from the paths the flow resolves
+        import scorers.reports  # noqa: F401 - the flow's plan and reports need them: imported while the server boots
+        with server.serving() if server is not None else nullcontext():
+            summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
+                                  shard_calls=shard_calls, rules_only=rules_only, loaded=router)
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)

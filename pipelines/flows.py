@@ -21,9 +21,9 @@ import pickle
 import threading
 import time
 
-# Quiet, offline defaults; an operator's own settings win.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+from pipelines.server import offline_defaults
+
+offline_defaults()  # quiet and offline; an operator's own settings win
 
 from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -291,26 +291,6 @@ def temporary_server_dies_with_us(server=None) -> None:
     server.start()  # once per process: a second call finds it running
     if server.server_process is not None:
         reap_with_me([server.server_process.pid])
-
-
-def start_temporary_server() -> threading.Thread:
-    """Boot the temporary server in the background while the caller loads the rubrics (about 4 s of
-    the server's start and 1-2 s of word lists, more with a model, overlap on two cores). Join the
-    thread before the flow runs. The server's modules are imported here, in the caller's thread:
-    the thread only starts the process and waits for it to answer (two threads importing at once
-    is how a lazy import once failed). A failed start is left to the flow, which starts it again
-    and reports why."""
-    server = _temporary_server()
-
-    def start() -> None:
-        try:
-            temporary_server_dies_with_us(server)
-        except Exception:  # noqa: BLE001 - run_nightly starts it again and raises the error there
-            pass
-
-    thread = threading.Thread(target=start, name="temporary-server", daemon=True)
-    thread.start()
-    return thread
 
 
 def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,

@@ -2,6 +2,7 @@
 import pytest
 
 from pipelines.cli import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNUSABLE
+from pipelines.server import TemporaryServer
 from scorers.numbers import mask_text
 from scorers.store import Store, read_dataset
 
@@ -290,18 +291,10 @@ def test_nightly_exits_5_when_a_report_could_not_be_rendered(invoke, make_call, 
     summary = BatchSummary("r1", tmp_path / "out", "default@1", [], 2, 0, 2, 0, ["2026-11-20"],
                            report_errors=["agents report: OSError: File name too long"])
     monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: summary)
-    monkeypatch.setattr(flows, "start_temporary_server", _no_server)
+    monkeypatch.setattr(TemporaryServer, "launch", classmethod(lambda cls: None))
     result = invoke("nightly", "-i", make_call(), "-o", tmp_path / "out")
     assert result.exit_code == cli.EXIT_NO_REPORTS == 5
     assert "report not rendered agents report: OSError: File name too long" in result.text
-
-
-def _no_server():
-    import threading
-
-    thread = threading.Thread(target=lambda: None)
-    thread.start()
-    return thread
 
 
 def test_nightly_boots_the_server_while_the_rubrics_load_and_a_bad_rubric_still_fails_fast(
@@ -309,7 +302,7 @@ def test_nightly_boots_the_server_while_the_rubrics_load_and_a_bad_rubric_still_
     from pipelines import flows
 
     started = []
-    monkeypatch.setattr(flows, "start_temporary_server", lambda: started.append(1) or _no_server())
+    monkeypatch.setattr(TemporaryServer, "launch", classmethod(lambda cls: started.append(1)))
     monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: pytest.fail("the flow must not start"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\ncriteria: [\n", encoding="utf-8")
