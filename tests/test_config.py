@@ -176,3 +176,20 @@ def test_pattern_set_prefilter_finds_what_trying_every_pattern_finds():
             assert (got and (got.start(), got.group())) == (want and (want.start(), want.group())), (text, pos, end)
         assert [m.group() for m in ps.finditer(text)] == [m.group() for m in sorted(
             (m for r in plain for m in r.finditer(text)), key=lambda m: m.start())]
+
+
+def test_the_fast_loader_reads_every_shipped_file_as_the_python_one_does():
+    import yaml
+    from pathlib import Path
+
+    from scorers.config import SAFE_LOADER
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "rubrics").rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=SAFE_LOADER) == yaml.safe_load(text), path
+    # a date or a tag stays as safe as before: no Python objects
+    with pytest.raises(yaml.YAMLError):
+        yaml.load("x: !!python/object:os.system ls\n", Loader=SAFE_LOADER)
