@@ -192,7 +192,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
         raise typer.Exit(EXIT_UNUSABLE)
     probe.release()
     try:
-        discover(night_input(input))  # no input: one line here, not the flow's and the task's tracebacks
+        files = discover(night_input(input))  # no input: one line here, not the flow's and the task's tracebacks
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -206,6 +206,8 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
 
         # a bad rubric still fails in seconds, with the file and key; the server stops with it
         router = _load_router(rubric, routing, models=not rules_only)  # from the paths the flow resolves
+        if dask is None:
+            _start_scoring_workers_early(files, router, workers)
         import scorers.reports  # noqa: F401 - the flow's plan and reports need them: imported while the server boots
         with server.serving() if server is not None else nullcontext():
             summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
@@ -217,6 +219,26 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
         raise _busy(err)
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
+
+
+EARLY_WORKERS_MIN_BYTES = 8 << 20  # about 4,000 calls: a night of at least two shards (scorers.shards)
+
+
+def _start_scoring_workers_early(files: list[Path], router, workers: int | None) -> None:
+    """The night's scoring workers start while Prefect's server boots (scorers.parallel.start_workers_early):
+    their start-up runs on a core that would wait. Not for a small night, scored in this process."""
+    from scorers.batch import uses_models
+    from scorers.parallel import RubricSpec, available_cores, start_workers_early
+
+    n = workers or available_cores()
+    size = 0
+    for path in files:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            return  # the flow reports it
+    if n > 1 and size >= EARLY_WORKERS_MIN_BYTES:
+        start_workers_early(RubricSpec.of(router), n, models=uses_models(router))
 
 
 @app.command()

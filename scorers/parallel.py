@@ -25,6 +25,7 @@ on a small machine (two threads gave 1.5× on two cores, two processes 1.9×).
 """
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -106,14 +107,51 @@ def _maybe_die(call_ids: list[str]) -> None:
         os._exit(9)
 
 
+def _new_pool(spec: RubricSpec, workers: int, models: bool) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_start_worker, initargs=(spec, models, os.environ.get(FAULT_ENV, "")))
+
+
+_early: dict[tuple, ProcessPoolExecutor] = {}  # pools started ahead of their night, by _early_key
+
+
+def _early_key(spec: RubricSpec, workers: int, models: bool) -> tuple:
+    return spec, workers, models, os.environ.get(FAULT_ENV, "")
+
+
+def start_workers_early(spec: RubricSpec, workers: int, *, models: bool = True) -> None:
+    """Start a night's scoring workers now, for a caller about to wait on something else.
+
+    A worker's start (its imports, the word lists, jieba's dictionary: about 1.5 CPU-s;
+    the model's checkpoint too, with one) is otherwise the first thing the night's scoring
+    does. The nightly CLI calls this before it waits for Prefect's server to boot, when a
+    core would idle. :func:`score_shards_in_workers` with the same spec, workers and models
+    takes these workers; unused ones are shut down at exit.
+    """
+    key = _early_key(spec, workers, models)
+    if key in _early:
+        return
+    pool = _new_pool(spec, workers, models)
+    for _ in range(workers):  # each submission to a new pool starts one more worker, up to `workers`
+        pool.submit(os.getpid)
+    _early[key] = pool
+    if len(_early) == 1:
+        atexit.register(_shut_down_early)
+
+
+def _shut_down_early() -> None:
+    while _early:
+        _early.popitem()[1].shutdown(wait=True, cancel_futures=True)
+
+
 def score_shards_in_workers(tasks: list, spec: RubricSpec, workers: int, *, models: bool = True,
                             progress: Callable[[int], None] | None = None) -> list:
-    """The :class:`~scorers.shard_scoring.ShardResult` of every task, in task order, scored by ``workers`` processes."""
+    """The :class:`~scorers.shard_scoring.ShardResult` of every task, in task order, scored by ``workers`` processes
+    (the first pool is the one :func:`start_workers_early` started, when it did)."""
     pending = list(enumerate(tasks))
     results: dict[int, object] = {}
     solo: list[tuple[int, object]] = []  # in flight when a pool broke: retried alone, to find the one
     deaths: dict[int, int] = {}  # pools a shard broke while alone in flight
-    context = multiprocessing.get_context("forkserver")
 
     def done(n: int, result) -> None:
         results[n] = result
@@ -121,8 +159,7 @@ def score_shards_in_workers(tasks: list, spec: RubricSpec, workers: int, *, mode
             progress(result.records)
 
     while pending or solo:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(spec, models, os.environ.get(FAULT_ENV, ""))) as pool:
+        with _early.pop(_early_key(spec, workers, models), None) or _new_pool(spec, workers, models) as pool:
             while solo:  # one at a time: if the pool breaks now, this shard broke it
                 n, task = solo[0]
                 try:

@@ -82,3 +82,27 @@ def test_spec_names_the_routing_file_or_the_one_rubric(default_rubric, default_r
     assert RubricSpec.of(routing) == RubricSpec(routing_path=str(routing.path))
     assert RubricSpec.of(default_rubric).rubric_path == str(default_rubric.path)
     assert RubricSpec.of(Router.single(default_rubric)).rubric_path == str(default_rubric.path)
+
+
+def test_workers_started_early_score_the_night_and_others_are_shut_down(make_call, default_rubric, tmp_path):
+    from scorers import parallel
+    from scorers.batch import uses_models
+
+    path = night(make_call, 12)
+    spec, models = RubricSpec.of(default_rubric), uses_models(default_rubric)
+    parallel.start_workers_early(spec, 2, models=models)  # as the nightly CLI does with its rubrics
+    early = parallel._early[parallel._early_key(spec, 2, models)]
+    started = {p.pid for p in early._processes.values()}
+    assert len(started) == 2
+    n = open_night(path, tmp_path / "out", default_rubric, workers=2, shard_calls=4)
+    try:
+        results = score_shards(n, workers=2)
+    finally:
+        n.writer.abort()
+    assert not parallel._early  # taken by the night, and shut down with it
+    assert [r.call_ids.to_pylist() for r in results] == [[f"P-{i:03d}" for i in range(k, k + 4)] for k in (0, 4, 8)]
+    assert early._processes is None or not early._processes  # its workers ended with the night
+    parallel.start_workers_early(spec, 3, models=False)  # a night that never comes: shut down at exit
+    other = parallel._early[parallel._early_key(spec, 3, False)]
+    parallel._shut_down_early()
+    assert not parallel._early and other._shutdown_thread
