@@ -312,3 +312,20 @@ def test_nightly_boots_the_server_while_the_rubrics_load_and_a_bad_rubric_still_
     with Store(tmp_path / "out").acquire():  # a busy output fails before any server starts
         invoke("nightly", "-i", make_call(), "-o", tmp_path / "out", "--rubric", bad)
     assert started == [1]
+
+
+def test_the_command_ends_with_its_exit_code_and_its_whole_summary(make_call, tmp_path):
+    """`callqa score` skips the interpreter's teardown once every exit handler has run (pipelines.cli._Teardown):
+    its exit code and everything it printed, through a pipe, must survive that."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    make_call(call_id="C-1")
+    path = make_call(call_id="C-2", utterances=[("robot", "您好")])  # rejected: exit 3
+    callqa = Path(sys.executable).parent / "callqa"
+    proc = subprocess.run([str(callqa), "score", "-i", str(path), "-o", str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == EXIT_PARTIAL, proc.stderr
+    assert "calls scored: 1" in proc.stdout and proc.stdout.rstrip().endswith("rejected")
+    assert read_dataset(tmp_path / "out", "calls").num_rows == 1
