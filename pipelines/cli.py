@@ -212,6 +212,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
         if dask is None:
             _start_scoring_workers_early(files, router, workers)
         import scorers.reports  # noqa: F401 - the flow's plan and reports need them: imported while the server boots
+        _freeze_what_lives_on()
         with server.serving() if server is not None else nullcontext():
             summary = run_nightly(input, out, rubric, routing, replace=replace, workers=workers, dask=dask,
                                   shard_calls=shard_calls, rules_only=rules_only, loaded=router)
@@ -223,6 +224,17 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     print_summary(summary)
     _Teardown.requested = True  # everything is written and committed: see _Teardown
     raise typer.Exit(exit_code(summary))
+
+
+def _freeze_what_lives_on() -> None:
+    """Move what is alive now (Prefect's, pandas', Arrow's modules, the rubrics: objects that live
+    until exit) out of the cycle collector's sight (``gc.freeze``): the reports' collections then
+    look at the flow's own objects only (the coaches' site 4.0-4.4 -> 3.5-3.8 CPU-s at 100,000
+    calls). Only in callqa's own process, not in a test that calls the command."""
+    if _Teardown.ours:
+        import gc
+
+        gc.freeze()
 
 
 EARLY_WORKERS_MIN_BYTES = 8 << 20  # about 4,000 calls: a night of at least two shards (scorers.shards)
@@ -348,6 +360,7 @@ class _Teardown:
     as usual, and so does anything run without :func:`main` (tests).
     """
 
+    ours = False  # main() runs: this is callqa's own process, not a test calling a command
     requested = False  # set by a command that may skip the teardown
     code: int | None = None  # its exit status, once the command has returned
 
@@ -363,6 +376,7 @@ def main() -> None:
     from scorers.memory import use_system_allocator
 
     atexit.register(_Teardown.end)  # the first handler, so the last to run
+    _Teardown.ours = True
     use_system_allocator()  # the flow's process builds the reports: the same allocator as the workers
     try:
         app()
