@@ -199,7 +199,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     except InputError as err:
         console.print(f"[red]input error[/red] {escape(str(err))}")
         raise typer.Exit(EXIT_UNUSABLE)
-    from pipelines.server import TemporaryServer
+    from pipelines.server import ServerError, TemporaryServer
 
     # Prefect's temporary server boots in its own process while the flow's code and the rubrics
     # load here (pipelines.server); None when a server is configured (PREFECT_API_URL). It stops at exit.
@@ -221,6 +221,9 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
         raise typer.Exit(EXIT_UNUSABLE)
     except OutputBusy as err:
         raise _busy(err)
+    except ServerError as err:  # nothing was scored: the flow never started
+        console.print(f"[red]no Prefect server[/red] {escape(str(err))}; set PREFECT_API_URL to use a running one")
+        raise typer.Exit(EXIT_FAILED)
     print_summary(summary)
     _Teardown.requested = True  # everything is written and committed: see _Teardown
     raise typer.Exit(exit_code(summary))

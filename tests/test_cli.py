@@ -329,3 +329,19 @@ def test_the_command_ends_with_its_exit_code_and_its_whole_summary(make_call, tm
     assert proc.returncode == EXIT_PARTIAL, proc.stderr
     assert "calls scored: 1" in proc.stdout and proc.stdout.rstrip().endswith("rejected")
     assert read_dataset(tmp_path / "out", "calls").num_rows == 1
+
+
+def test_a_temporary_server_that_never_answers_is_one_clear_error(invoke, make_call, tmp_path, monkeypatch):
+    from pipelines import flows
+    from pipelines.server import ServerError
+
+    class Dead:
+        def serving(self):
+            raise ServerError("Prefect's temporary server exited with status 1 while starting")
+
+    monkeypatch.setattr(TemporaryServer, "launch", classmethod(lambda cls: Dead()))
+    monkeypatch.setattr(flows, "run_nightly", lambda *a, **k: pytest.fail("the flow must not start"))
+    result = invoke("nightly", "-i", make_call(), "-o", tmp_path / "out")
+    assert result.exit_code == EXIT_FAILED
+    assert "no Prefect server" in result.text and "exited with status 1" in result.text
+    assert "Traceback" not in result.output
