@@ -6,7 +6,9 @@ will never come, Prefect's temporary API server. Two ways, both Linux-first
 and harmless elsewhere:
 
 - :func:`exit_with_parent` — a worker initializer: a daemon thread ends the
-  worker once its parent is gone (it is re-parented, so ``getppid`` changes).
+  worker once its parent is gone (it is re-parented, so ``getppid`` changes);
+  :func:`exit_with` the same for a worker whose parent is a fork server (the
+  scoring workers): it watches the process it serves, by pid and start time.
 - :func:`reap_with_me` — for processes we did not write (the Prefect server):
   a tiny watcher process holds the read end of a pipe whose write end only
   this process has; the kernel closes it when we die, the watcher wakes and
@@ -62,6 +64,27 @@ def exit_with_parent(parent_pid: int, interval_s: float = 0.5) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def exit_with(pid: int, started: str | None, interval_s: float = 0.5) -> None:
+    """Use as a worker initializer where the worker's parent is not the process it serves (a
+    forkserver's children: their parent is the fork server, which itself lives as long as they
+    do): the worker exits once process ``pid``, started at ``started`` (:func:`_start_time`; a
+    reused pid is another process), is gone. None for ``started``: nothing to watch."""
+    if started is None:
+        return
+
+    def watch() -> None:
+        while _start_time(pid) == started:
+            time.sleep(interval_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
+
+
+def owner() -> tuple[int, str | None]:
+    """This process, as :func:`exit_with` is told to watch it: its pid and start time."""
+    return os.getpid(), _start_time(os.getpid())
 
 
 def _start_time(pid: int) -> str | None:

@@ -14,6 +14,9 @@ and only a small result comes back:
   (Prefect's) and locks a forked child would inherit half-taken.
 - **One bad call never costs the night**: a call whose scoring raises is
   rejected naming the criterion (:func:`scorers.batch.scoring_rejection`).
+- **A run that is killed** (SIGKILL, the OOM killer) takes its workers with it:
+  each watches the run's process (:func:`scorers.lifetime.exit_with`), since
+  their parent, the fork server, lives as long as they do.
 - **A worker that dies** (killed, out of memory) breaks the pool. The shards in
   flight then are scored again in a fresh pool, one at a time, so the one that
   kills a worker is known; a shard that kills a worker a second time fails the
@@ -74,8 +77,13 @@ _router = None  # the worker's rubrics, loaded once by _start_worker
 _fault = ""
 
 
-def _start_worker(spec: RubricSpec, models: bool, fault: str = "") -> None:
+def _start_worker(spec: RubricSpec, models: bool, fault: str = "", served: tuple[int, str | None] = (0, None)) -> None:
     global _router, _fault
+    from scorers.lifetime import exit_with
+
+    # a killed run must not leave its workers scoring, then waiting for shards, forever: their
+    # parent is the fork server (which lives as long as they do), so they watch the run's process
+    exit_with(*served)
     _fault = fault  # from the parent's environment now: the fork server's may be older
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _router = spec.load(models=models)
@@ -108,8 +116,11 @@ def _maybe_die(call_ids: list[str]) -> None:
 
 
 def _new_pool(spec: RubricSpec, workers: int, models: bool) -> ProcessPoolExecutor:
+    from scorers.lifetime import owner
+
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=_start_worker, initargs=(spec, models, os.environ.get(FAULT_ENV, "")))
+                               initializer=_start_worker,
+                               initargs=(spec, models, os.environ.get(FAULT_ENV, ""), owner()))
 
 
 _early: dict[tuple, ProcessPoolExecutor] = {}  # pools started ahead of their night, by _early_key

@@ -106,3 +106,45 @@ def test_workers_started_early_score_the_night_and_others_are_shut_down(make_cal
     other = parallel._early[parallel._early_key(spec, 3, False)]
     parallel._shut_down_early()
     assert not parallel._early and other._shutdown_thread
+
+
+_KILLED_RUN = r"""
+import sys, time
+from scorers.parallel import RubricSpec, _early, _early_key, start_workers_early
+spec = RubricSpec(rubric_path=sys.argv[1])
+start_workers_early(spec, 2, models=False)
+pool = _early[_early_key(spec, 2, False)]
+pool.submit(sum, [1]).result()  # both workers are up (one ran this)
+while len(pool._processes) < 2:
+    time.sleep(0.05)
+print(*pool._processes, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_killed_run_leaves_no_scoring_workers(default_rubric_path):
+    """SIGKILL runs no exit code: the workers (children of the fork server, which outlives nothing
+    but them) must notice the run is gone and end."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from scorers.lifetime import _start_time
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(default_rubric_path)], cwd=root,
+                           env=dict(os.environ, PYTHONPATH=str(root)), stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in run.stdout.readline().split()]
+        assert len(workers) == 2 and all(_start_time(pid) for pid in workers)
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while any(_start_time(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_start_time(pid) for pid in workers)
+    finally:
+        run.kill()
