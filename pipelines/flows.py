@@ -16,7 +16,6 @@ same code runs without Prefect (``callqa score``). Runs locally with no server
 """
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 import time
