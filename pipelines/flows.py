@@ -11,7 +11,7 @@ changes the scorecards while they are read). The lock comes first, so a
 second run on the same OUT fails at once ("output busy"), not after scoring.
 Each task is a thin wrapper over a function of :mod:`scorers.batch`, so the
 same code runs without Prefect (``callqa score``). Runs locally with no server
-(Prefect starts a temporary one); ``--dask`` runs the flow with prefect-dask's
+(a temporary one, :mod:`pipelines.server`); ``--dask`` runs the flow with prefect-dask's
 ``DaskTaskRunner`` (:func:`dask_runner`).
 """
 from __future__ import annotations
@@ -19,8 +19,9 @@ from __future__ import annotations
 import pickle
 import threading
 import time
+from contextlib import nullcontext
 
-from pipelines.server import offline_defaults
+from pipelines.server import TemporaryServer, offline_defaults
 
 offline_defaults()  # quiet and offline; an operator's own settings win
 
@@ -29,6 +30,7 @@ from pathlib import Path  # noqa: E402
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.settings import PREFECT_API_URL  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
@@ -239,11 +241,14 @@ def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None
     # in its own process; the flow's plan then finds them loaded (router_at is cached per process)
     preload = threading.Thread(target=_preload_rubrics, args=key, daemon=True)
     preload.start()
-    temporary_server_dies_with_us()
-    preload.join()
-    flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
-    summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
-                      workers, dask, shard_calls, rules_only)
+    # no server configured: a temporary one (pipelines.server: reaped if this process is killed);
+    # the CLI has started it already and points Prefect at it, so PREFECT_API_URL is set here
+    server = None if PREFECT_API_URL.value() else TemporaryServer.launch()
+    with server.serving() if server is not None else nullcontext():
+        preload.join()
+        flow_fn = nightly_scoring.with_options(task_runner=dask_runner(dask, workers)) if dask else nightly_scoring
+        summary = flow_fn(str(input_path), str(out), _resolved(rubric_path), _resolved(routing_path), replace,
+                          workers, dask, shard_calls, rules_only)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
@@ -260,36 +265,6 @@ def _preload_rubrics(rubric_path: str | None, routing_path: str | None, models: 
     except Exception:  # noqa: BLE001 - reported by the plan task
         pass
 
-
-def _temporary_server():
-    """Prefect's temporary server of this process, not started yet; None when a server is configured
-    (``PREFECT_API_URL``) or temporary servers are turned off."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return None
-    from prefect.server.api.server import SubprocessASGIServer
-
-    return SubprocessASGIServer()  # one per process: the flow's client finds this one running
-
-
-def temporary_server_dies_with_us(server=None) -> None:
-    """Start Prefect's temporary server (as the first flow call would) and have it end with this process.
-
-    Prefect stops it at exit, but a process killed with SIGKILL runs no exit
-    code: the server would run on forever. A small watcher (:func:`scorers.lifetime.reap_with_me`)
-    stops it when this process is gone, however it ended. Nothing to do when a
-    server is configured (``PREFECT_API_URL``).
-    """
-    from scorers.lifetime import reap_with_me
-
-    if server is None:
-        server = _temporary_server()
-    if server is None:
-        return
-    server.start()  # once per process: a second call finds it running
-    if server.server_process is not None:
-        reap_with_me([server.server_process.pid])
 
 
 def serve_nightly(input_path: str, out: str, rubric_path: str | None, cron: str,

@@ -9,7 +9,8 @@ Prefect runs (uvicorn on ``prefect.server.api.server:create_app``, UI off, ephem
 mode) — and points the flow at it with
 ``PREFECT_API_URL`` for the run (:meth:`TemporaryServer.serving`). The server boots
 while this process imports the flow and loads the rubrics, and this process never
-imports the server's code.
+imports the server's code. :func:`pipelines.flows.run_nightly` starts one the same way
+when it is called without the CLI (and without a configured server).
 
 Like Prefect's: a free port (another one if the port is taken before the server binds
 it), ``/health`` polled until it answers, stopped at this process's exit (terminate,

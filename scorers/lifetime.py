@@ -58,12 +58,7 @@ for p, s in targets:
 
 def exit_with_parent(parent_pid: int, interval_s: float = 0.5) -> None:
     """Use as a worker initializer (``initargs=(os.getpid(),)``): the worker exits once that parent is gone."""
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(interval_s)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    _exit_when_gone(lambda: os.getppid() == parent_pid, interval_s, "exit-with-parent")
 
 
 def exit_with(pid: int, started: str | None, interval_s: float = 0.5) -> None:
@@ -71,15 +66,18 @@ def exit_with(pid: int, started: str | None, interval_s: float = 0.5) -> None:
     forkserver's children: their parent is the fork server, which itself lives as long as they
     do): the worker exits once process ``pid``, started at ``started`` (:func:`_start_time`; a
     reused pid is another process), is gone. None for ``started``: nothing to watch."""
-    if started is None:
-        return
+    if started is not None:
+        _exit_when_gone(lambda: _start_time(pid) == started, interval_s, "exit-with-owner")
 
+
+def _exit_when_gone(alive, interval_s: float, name: str) -> None:
+    """A daemon thread that ends this process as soon as ``alive()`` is False."""
     def watch() -> None:
-        while _start_time(pid) == started:
+        while alive():
             time.sleep(interval_s)
         os._exit(1)
 
-    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
+    threading.Thread(target=watch, name=name, daemon=True).start()
 
 
 def owner() -> tuple[int, str | None]:
