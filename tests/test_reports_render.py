@@ -198,8 +198,9 @@ def test_a_streamed_page_is_the_rendered_page_with_the_same_characters(tmp_path)
 
 
 def test_non_ascii_is_every_character_past_tilde():
-    from scorers.reports.render import non_ascii
+    from scorers.reports.render import non_ascii_in
 
-    text = "".join(map(chr, range(0, 300))) + "坐席您好😀"
-    assert non_ascii(text) == {c for c in text if ord(c) > 126}
-    assert non_ascii("plain ascii ~") == set()
+    text = "".join(map(chr, range(0, 300))) + "坐席您好😀𠀋，。" + "".join(map(chr, range(0x7f0, 0x820)))
+    assert non_ascii_in(text.encode("utf-8")) == {c for c in text if ord(c) > 126}
+    assert "\x7f" in non_ascii_in(text.encode("utf-8")) and "~" not in non_ascii_in(text.encode("utf-8"))
+    assert non_ascii_in(b"plain ascii ~") == set()

@@ -35,7 +35,7 @@ from scorers.lifetime import exit_with_parent
 from scorers.numbers import mask_text
 from scorers.reports import charts, metrics
 from scorers.reports.data import ReportData, load_report_data, release_memory, with_details
-from scorers.reports.render import Site, Text, environment, ident, masked, non_ascii, rubric_label
+from scorers.reports.render import Site, Text, environment, ident, masked, non_ascii_in, rubric_label
 from scorers.rubric import Rubric
 
 log = logging.getLogger(__name__)
@@ -290,6 +290,7 @@ def render_agent_pages(stage: str, shared: dict, jobs: list[dict]) -> set[str]:
                                             [c["team_rate"] for c in job["criteria"]])}
         html = template.render(**shared["ctx"], charts=svg, legends=charts.AGENT_LEGENDS,
                                **{k: v for k, v in job.items() if k != "trend"})
-        Path(stage, job["page"]).write_text(html, encoding="utf-8")
-        chars |= non_ascii(html)
+        data = html.encode("utf-8")
+        Path(stage, job["page"]).write_bytes(data)
+        chars |= non_ascii_in(data)
     return chars

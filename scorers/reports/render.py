@@ -186,15 +186,15 @@ def sweep_stale(dest: Path) -> list[Path]:
     return removed
 
 
-_ASCII = frozenset(map(chr, range(127)))
+_ASCII_BYTES = bytes(range(127))  # the characters every font and the page's fallback hold
 
 
-def non_ascii(text: str) -> set[str]:
-    """The characters of ``text`` past ASCII (what the page's subset font must hold), found in C:
-    a comprehension over 400 pages' characters was a tenth of the coaches' site."""
-    found = set(text)
-    found -= _ASCII
-    return found
+def non_ascii_in(data: bytes) -> set[str]:
+    """The characters past ASCII of UTF-8 ``data`` (a page as written): what its subset font must
+    hold. Found in C: deleting the ASCII bytes leaves every other character whole, since UTF-8
+    never uses a byte below 0x80 inside one. A set of every character of the coaches' 400 pages (56 million) was a sixth of
+    the site's time; the bytes are encoded for the file anyway, and a page is mostly ASCII markup."""
+    return set(data.translate(None, _ASCII_BYTES).decode("utf-8"))
 
 
 def _joined(chunks, size: int):
@@ -236,10 +236,11 @@ class Site:
         50,000 cases is a 30 MB page, and rendered whole it held about 1 GB of small strings."""
         path = self.stage / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
+        with open(path, "wb") as handle:
             for text in _joined(chunks, flush_chars):
-                handle.write(text)
-                self.chars |= non_ascii(text)
+                data = text.encode("utf-8")
+                handle.write(data)
+                self.chars |= non_ascii_in(data)
         return path
 
     def publish(self, info: dict, web_font: bool = True) -> Path:
