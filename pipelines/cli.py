@@ -144,7 +144,7 @@ def score(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/.p
     from scorers.parallel import available_cores
     from scorers.batch import run_batch
     from scorers.ingest import InputError
-    from scorers.store import OutputBusy
+    from scorers.output_lock import OutputBusy
 
     _check_out(out)
     loaded_rubric = _load_router(rubric, routing, models=not rules_only)
@@ -180,7 +180,7 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     """Run the Prefect flow ``nightly_scoring`` (local, no server needed)."""
     from pipelines.paths import night_input
     from scorers.ingest import InputError, discover
-    from scorers.store import OutputBusy, OutputLock
+    from scorers.output_lock import OutputBusy, OutputLock
 
     _check_out(out)
     rubric, routing = (p.resolve() if p is not None else None for p in (rubric, routing))

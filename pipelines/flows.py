@@ -35,10 +35,11 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipelines.paths import load_router, night_input  # noqa: E402
 from scorers import batch as steps  # noqa: E402
+from scorers.output_lock import OutputLock  # noqa: E402
 from scorers.parallel import available_cores  # noqa: E402
 from scorers.routing import Router  # noqa: E402
 from scorers.rubric import Rubric, load_rubric  # noqa: E402
-from scorers.store import OutputLock, Store  # noqa: E402
+from scorers.store import Store  # noqa: E402
 
 
 

@@ -48,13 +48,14 @@ from scorers.call import Call
 from scorers.finding import MET, VIOLATION
 from scorers.ingest import InputError, Rejection, as_record, discover, find_inputs, iter_records, printable  # noqa: F401 (discover: the flow)
 from scorers.numbers import mask_text
+from scorers.output_lock import OutputLock
 from scorers.routing import Router, as_router
 from scorers.rubric import Rubric
 from scorers.schemas import conform, criteria_in, dataset_schema
 from scorers.scoring import ScoredCall, score_call
 from scorers.shard_scoring import PART_DATASETS, ShardResult, ShardTask, rejection_lines
 from scorers.shards import Shard, plan_shards, record_at
-from scorers.store import KEY, OutputLock, StagedWrite, Store, batch_of, partition_day
+from scorers.store import KEY, StagedWrite, Store, batch_of, partition_day
 
 DATASETS = ("calls", "findings", "compliance", "transcripts", "agents", "rejected")
 

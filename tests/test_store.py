@@ -1,6 +1,5 @@
 """store: staged writes, partitioned datasets, replacing rows of re-scored calls, the lock, consistent reads."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -298,23 +297,6 @@ def test_a_killed_holder_frees_the_lock(tmp_path, holder):
     proc.wait()
     write(tmp_path, [("C1", "default", 90.0)], [D1], "part-a")
     assert rows_of(tmp_path) == [("C1", "default", 90.0, D1)]
-
-
-def test_a_forked_child_does_not_keep_the_lock(tmp_path):
-    lock = OutputLock(tmp_path).acquire()
-    ready_r, ready_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child lives on after the parent lets go
-        os.write(ready_w, b"x")
-        time.sleep(3)
-        os._exit(0)
-    try:
-        assert os.read(ready_r, 1) == b"x"
-        lock.release()
-        assert OutputLock(tmp_path).try_acquire()
-    finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
 
 
 def test_a_writer_uses_the_lock_its_run_already_holds(tmp_path):

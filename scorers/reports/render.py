@@ -35,7 +35,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from scorers.numbers import find_runs, mask_text
-from scorers.store import try_flock
+from scorers.output_lock import try_flock
 from scorers.reports import fonts
 from scorers.reports.templates import TEMPLATES
 
