@@ -40,13 +40,14 @@ from pipelines.server import TemporaryServer
 server = TemporaryServer.launch()
 pid = server.process.pid
 with server.serving() as url:
-    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
-    seen = PREFECT_API_URL.value()
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_UI_URL
+    seen, beats = PREFECT_API_URL.value(), PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()
     health = urllib.request.urlopen(url + "/health", timeout=5).status
     import sys
     server_modules = [m for m in sys.modules if m.startswith("prefect.server")]
 print("RESULT " + json.dumps({"url": url, "seen": seen, "health": health, "pid": pid,
-                              "server_modules": server_modules, "ui": PREFECT_UI_URL.value()}))
+                              "server_modules": server_modules, "ui": PREFECT_UI_URL.value(), "beats": beats,
+                              "beats_after": PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value()}))
 """
 
 
@@ -56,6 +57,8 @@ def test_the_server_answers_the_flow_points_at_it_and_it_ends_with_the_process(t
     assert result["health"] == 200
     assert result["seen"] == result["url"] and result["url"].startswith("http://127.0.0.1:")
     assert not result["server_modules"]  # this process never imported the server's code
+    # no heartbeats to a server that dies with the run (the flow's end waited up to a second for their thread)
+    assert result["beats"] is None and result["beats_after"] is not None
     assert not _alive(result["pid"])  # stopped at exit
 
 
