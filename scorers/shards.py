@@ -73,27 +73,24 @@ def _splittable(path: Path) -> bool:
 
 
 def line_starts(path: Path, every: int) -> tuple[list[int], int]:
-    """(byte offsets of lines 1, 1 + every, 1 + 2·every, ..., the file's size as the last), the line count."""
-    starts, line, offset, mark = [0], 0, 0, every
+    """(byte offsets of lines 1, 1 + every, 1 + 2·every, ..., the file's size as the last), the line count.
+
+    Newlines are found one at a time with ``bytes.find`` (a memchr): counting each chunk's
+    newlines first with ``bytes.count`` made the plan of a 100,000-call night three times
+    slower (0.25 s against 0.09), before a single call was scored."""
+    starts, lines, offset = [0], 0, 0
     last = b"\n"
     with open(path, "rb") as f:
-        while True:
-            chunk = f.read(_READ)
-            if not chunk:
-                break
-            n = chunk.count(b"\n")
-            at = 0
-            while line + n >= mark:  # the newline ending line number `mark` is in this chunk
-                for _ in range(mark - line):
-                    at = chunk.index(b"\n", at) + 1
-                n -= mark - line
-                line = mark
-                starts.append(offset + at)
-                mark += every
-            line += n
+        while chunk := f.read(_READ):
+            at = chunk.find(b"\n")
+            while at >= 0:
+                lines += 1
+                if lines % every == 0:
+                    starts.append(offset + at + 1)
+                at = chunk.find(b"\n", at + 1)
             offset += len(chunk)
             last = chunk[-1:]
-    total = line + (last != b"\n")  # a last line without its newline is a line too
+    total = lines + (last != b"\n")  # a last line without its newline is a line too
     if starts[-1] != offset:
         starts.append(offset)
     return starts, total

@@ -119,3 +119,24 @@ def test_an_empty_file_is_one_shard_with_nothing_in_it(tmp_path):
     path.write_bytes(b"")
     planned = plan_shards([path])
     assert len(planned) == 1 and read_all(planned) == []
+
+
+def _reference_starts(data: bytes, every: int) -> tuple[list[int], int]:
+    ends = [i + 1 for i, byte in enumerate(data) if byte == 0x0A]  # the offset after each newline
+    starts = [0] + ends[every - 1::every]
+    if starts[-1] != len(data):
+        starts.append(len(data))
+    return starts, len(ends) + (bool(data) and not data.endswith(b"\n"))
+
+
+def test_line_starts_match_a_plain_count_whatever_the_chunk_edges(tmp_path, monkeypatch):
+    """Newlines found chunk by chunk, one find at a time: one on a chunk's last byte or first byte,
+    an empty file, blank lines and a last line without its newline all count as a plain scan says."""
+    cases = [b"", b"\n", b"\n\n\n", b"a", b"ab\ncd", b"ab\ncd\n", b"\n\nabc\n\nd\ne\nfgh\n", b"x\n" * 9 + b"tail"]
+    path = tmp_path / "n.jsonl"
+    for chunk in (1, 2, 3, 4, 1 << 23):
+        monkeypatch.setattr(shards, "_READ", chunk)
+        for data in cases:
+            path.write_bytes(data)
+            for every in (1, 2, 3):
+                assert line_starts(path, every) == _reference_starts(data, every), (data, every, chunk)
