@@ -192,8 +192,9 @@ _ASCII_BYTES = bytes(range(127))  # the characters every font and the page's fal
 def non_ascii_in(data: bytes) -> set[str]:
     """The characters past ASCII of UTF-8 ``data`` (a page as written): what its subset font must
     hold. Found in C: deleting the ASCII bytes leaves every other character whole, since UTF-8
-    never uses a byte below 0x80 inside one. A set of every character of the coaches' 400 pages (56 million) was a sixth of
-    the site's time; the bytes are encoded for the file anyway, and a page is mostly ASCII markup."""
+    never uses a byte below 0x80 inside one. A set of every character of the coaches' 400 pages
+    (56 million) was a sixth of the site's time; the bytes are encoded for the file anyway, and
+    a page is mostly ASCII markup."""
     return set(data.translate(None, _ASCII_BYTES).decode("utf-8"))
 
 
