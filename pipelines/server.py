@@ -102,7 +102,9 @@ class TemporaryServer:
         return self
 
     def wait_ready(self) -> None:
-        """Block until ``/health`` answers; a port taken meanwhile means a new port and a new try."""
+        """Block until ``/health`` answers; a port taken meanwhile means a new port and a new try,
+        with the whole startup timeout again (uvicorn binds its port only after the app has
+        booted, and a first boot on a new PREFECT_HOME also builds the database)."""
         if self._ready:
             return
         tries, deadline = 1, time.monotonic() + self.startup_timeout_s
@@ -111,6 +113,7 @@ class TemporaryServer:
             if status == PORT_TAKEN and tries < START_TRIES:
                 tries += 1
                 self.start()
+                deadline = time.monotonic() + self.startup_timeout_s  # a new start boots from scratch
                 continue
             if status is not None:
                 raise ServerError(f"Prefect's temporary server exited with status {status} while starting "
