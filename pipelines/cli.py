@@ -187,9 +187,9 @@ def nightly(input: str = typer.Option(..., "--input", "-i", help="a .jsonl/.csv/
     _one_rubric_source(rubric, routing)
     probe = OutputLock(out)  # fail fast, before Prefect's temporary server starts; the flow itself takes the lock
     try:
-        if not probe.try_acquire():
-            raise _busy(OutputBusy(f"{out}: another callqa run{probe._holder()} is writing here; "
-                                   f"try again when it has finished"))
+        probe.acquire()
+    except OutputBusy as err:
+        raise _busy(err)
     except OSError as err:
         console.print(f"[red]output error[/red] {out}: {err.strerror}")
         raise typer.Exit(EXIT_UNUSABLE)

@@ -238,7 +238,7 @@ def run_nightly(input_path: str, out: Path | str, rubric_path: Path | str | None
     key = (_resolved(rubric_path), _resolved(routing_path), not rules_only)
     if loaded is not None:
         _handed[key] = loaded
-    # else the rubrics' word lists and jieba load (about a CPU-second) while Prefect's server starts
+    # else the rubrics' word lists load (jieba's dictionary only where a text is segmented) while Prefect's server starts
     # in its own process; the flow's plan then finds them loaded (router_at is cached per process)
     preload = threading.Thread(target=_preload_rubrics, args=key, daemon=True)
     preload.start()

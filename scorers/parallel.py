@@ -133,9 +133,9 @@ def _early_key(spec: RubricSpec, workers: int, models: bool) -> tuple:
 def start_workers_early(spec: RubricSpec, workers: int, *, models: bool = True) -> None:
     """Start a night's scoring workers now, for a caller about to wait on something else.
 
-    A worker's start (its imports, the word lists, jieba's dictionary: about 1.5 CPU-s;
-    the model's checkpoint too, with one) is otherwise the first thing the night's scoring
-    does. The nightly CLI calls this before it waits for Prefect's server to boot, when a
+    A worker's start (its imports and the word lists, about 0.7 CPU-s; the model's checkpoint
+    too, with one; jieba's dictionary loads at the worker's first segmentation) is otherwise
+    the first thing the night's scoring does. The nightly CLI calls this before it waits for Prefect's server to boot, when a
     core would idle. :func:`score_shards_in_workers` with the same spec, workers and models
     takes these workers; unused ones are shut down at exit.
     """
